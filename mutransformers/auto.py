@@ -1,0 +1,19 @@
+"""Registers every muP model type with transformers' Auto classes (done on `import mutransformers`).
+
+Distinct model types (`mubert`, `mugpt2`) mean a saved muP checkpoint can only come back as a
+muP model: ``AutoModelForCausalLM.from_pretrained(dir)`` never silently builds an SP one.
+"""
+import transformers
+from transformers import AutoConfig
+
+from .models import bert, gpt2
+
+ARCHITECTURES = {"mubert": bert, "mugpt2": gpt2}
+
+
+def register_all():
+    for model_type, package in ARCHITECTURES.items():
+        config_class = package.AUTO_CLASSES["AutoModel"].config_class
+        AutoConfig.register(model_type, config_class, exist_ok=True)
+        for auto_name, model_class in package.AUTO_CLASSES.items():
+            getattr(transformers, auto_name).register(config_class, model_class, exist_ok=True)

@@ -1,0 +1,5 @@
+"""The muP mechanism shared by every architecture (see each module's docstring)."""
+from .config import MuConfigMixin
+from .errors import MuPError
+from .model import MuPreTrainedModel
+from .shapes import attach_infshapes, derived_base_shapes, live_base_shapes

@@ -1,0 +1,123 @@
+"""muP fields shared by every architecture's config.
+
+A muP config is the upstream config plus the hyperparameters muP adds (TP V, Section 8 and
+Appendix F) and a record of the *base* model the widths are measured against.
+"""
+import copy
+import math
+from dataclasses import dataclass
+
+from mup import load_base_shapes
+
+from .errors import MuPError
+
+
+@dataclass(kw_only=True, repr=False)
+class MuConfigMixin:
+    """Mixed into an upstream config class (``class MuBertConfig(MuConfigMixin, BertConfig)``).
+
+    Each architecture declares, as class attributes:
+      * ``mup_width_fields``: config fields that grow with width (model dim, FFN dim, ...);
+      * ``mup_head_field``: the field holding the number of attention heads;
+      * ``mup_head_dim()``: the attention head dimension of this config.
+    """
+
+    # Attention logits are `attn_mult * q.k / d_head`. None: sqrt(d_head of the *base* model),
+    # so that muP equals standard parametrization at base width (avoids mup issue #8).
+    attn_mult: float | None = None
+    # Readout logits are `output_mult * x @ W.T / width_mult` (mup.MuReadout).
+    output_mult: float = 1.0
+    # Every width-valued embedding lookup (the input layer) is multiplied by `input_mult`.
+    input_mult: float = 1.0
+    # Zero-initialize untied readouts / the query projections (TP V, Appendix D.2).
+    readout_zero_init: bool = False
+    query_zero_init: bool = False
+    # Config fields of the base model that differ from this one, e.g. {"hidden_size": 256}.
+    # None: this model is its own base (width_mult 1): the small proxy you tune.
+    mup_base: dict | None = None
+    # Per-parameter base shapes ({name: [base_dim or None, ...]}), or a path to a mup `.bsh`
+    # file. Set only when they cannot be derived from `mup_base` (the manual
+    # `make_base_shapes` / `set_base_shapes` workflow); `save_pretrained` records them then.
+    mup_base_shapes: dict | str | None = None
+
+    # Declared by each architecture (class attributes, not config fields).
+    mup_width_fields = ()
+    mup_head_field = ""
+
+    def __post_init__(self, **kwargs):
+        super().__post_init__(**kwargs)
+        if isinstance(self.mup_base_shapes, str):
+            path = self.mup_base_shapes
+            self.mup_base_shapes = {k: v.base_shape() for k, v in load_base_shapes(path).items()}
+        self.validate_mup()
+
+    # -- dims -------------------------------------------------------------------------------
+    def mup_head_dim(self) -> int:
+        return getattr(self, self.mup_width_fields[0]) // getattr(self, self.mup_head_field)
+
+    def _canonical_field(self, name: str) -> str:
+        return self.attribute_map.get(name, name)
+
+    def mup_base_config(self):
+        """A copy of this config with the base model's dims and no muP base of its own."""
+        base = copy.deepcopy(self)
+        for name, value in (self.mup_base or {}).items():
+            setattr(base, self._canonical_field(name), value)
+        base.mup_base = None
+        base.mup_base_shapes = None
+        return base
+
+    def mup_delta_config(self):
+        """The base config with every width field doubled: it tells mup which dims are widths."""
+        delta = self.mup_base_config()
+        for name in self.mup_width_fields:
+            value = getattr(delta, name, None)
+            if value is not None:
+                setattr(delta, name, 2 * value)
+        return delta
+
+    def base_attn_mult(self) -> float:
+        """attn_mult to use: the explicit one, else sqrt(base d_head)."""
+        if self.attn_mult is not None:
+            return float(self.attn_mult)
+        return math.sqrt(self.mup_base_config().mup_head_dim())
+
+    # -- validation -------------------------------------------------------------------------
+    def validate_mup(self):
+        for name in ("output_mult", "input_mult"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+                raise MuPError(f"{name}={value!r}: it must be a positive number.")
+        if self.attn_mult is not None and (isinstance(self.attn_mult, bool) or
+                                           not isinstance(self.attn_mult, (int, float)) or not self.attn_mult > 0):
+            raise MuPError(f"attn_mult={self.attn_mult!r}: it must be a positive number, or None for "
+                           "sqrt(base head dim).")
+        if self.mup_base is not None:
+            self._validate_mup_base()
+        if self.mup_base_shapes is not None and not isinstance(self.mup_base_shapes, dict):
+            raise MuPError(f"mup_base_shapes must be a dict {{name: [base dims]}} or a path to a .bsh file, "
+                           f"got {type(self.mup_base_shapes).__name__}.")
+        self._check_heads_divide(self, "the model")
+        if self.mup_base:
+            self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
+
+    def _validate_mup_base(self):
+        if not isinstance(self.mup_base, dict):
+            raise MuPError(f"mup_base must be a dict of base dims such as "
+                           f"{{'{self.mup_width_fields[0]}': 256}}, got {self.mup_base!r}.")
+        allowed = set(self.mup_width_fields) | {self.mup_head_field}
+        for name, value in self.mup_base.items():
+            if self._canonical_field(name) not in allowed:
+                raise MuPError(f"mup_base has {name!r}, which is not a width of {type(self).__name__}. "
+                               f"Allowed keys: {sorted(allowed)}.")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                raise MuPError(f"mup_base[{name!r}]={value!r}: base dims must be positive integers.")
+
+    def _check_heads_divide(self, config, what):
+        width = getattr(config, self.mup_width_fields[0])
+        heads = getattr(config, self.mup_head_field)
+        if heads and width % heads:
+            raise MuPError(
+                f"{what} has {self.mup_width_fields[0]}={width}, not a multiple of "
+                f"{self.mup_head_field}={heads}: every head needs the same d_head. "
+                f"Pick a width that {heads} divides, or another head count.")

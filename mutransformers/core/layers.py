@@ -1,0 +1,52 @@
+"""The two muP layers: readouts (mup.MuReadout) and the input embedding with its multiplier.
+
+Upstream modules are re-classed in place (same parameters, same names, same tying), so a
+checkpoint of the upstream model loads unchanged and only the forward gains muP's multiplier.
+"""
+import torch
+from mup import MuReadout
+from torch import nn
+from transformers.pytorch_utils import Conv1D
+
+from .errors import MuPError
+
+
+class MuEmbedding(nn.Embedding):
+    """``nn.Embedding`` whose output is multiplied by ``input_mult`` (muP's input multiplier)."""
+
+    input_mult: float = 1.0
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        out = super().forward(input_ids)
+        return out * self.input_mult if self.input_mult != 1.0 else out
+
+
+def _width_in_fixed_out(infshape) -> bool:
+    fan_out, fan_in = infshape[0], infshape[1]
+    return fan_in.isinf() and not fan_out.isinf()
+
+
+def convert_layers(model, infshapes: dict, config):
+    """Make every readout a ``MuReadout`` and every width-valued embedding a ``MuEmbedding``.
+
+    A readout is any linear map from a width to a fixed size (LM head, MLM decoder, NSP,
+    classifier, QA, score, multiple-choice heads): found from the base shapes, not listed by
+    hand, so a config-dependent head (GPT-2's summary projection) is never missed.
+    """
+    for name, module in model.named_modules():
+        weight = f"{name}.weight" if name else "weight"
+        if isinstance(module, MuReadout):
+            module.output_mult = config.output_mult
+            module.readout_zero_init = config.readout_zero_init
+        elif type(module) is nn.Linear and _width_in_fixed_out(infshapes[weight]):
+            module.__class__ = MuReadout  ### muP: readout is output_mult * x / width_mult
+            module.output_mult = config.output_mult
+            module.readout_zero_init = config.readout_zero_init
+        elif isinstance(module, Conv1D) and _width_in_fixed_out(infshapes[weight][::-1]):
+            raise MuPError(f"{name} is a Conv1D readout (width in, fixed size out); only nn.Linear "
+                           "readouts can become MuReadout. Use an nn.Linear head.")
+        elif isinstance(module, nn.Embedding) and infshapes[weight][1].isinf():
+            if type(module) is nn.Embedding:
+                module.__class__ = MuEmbedding  ### muP: input layer multiplier
+            if isinstance(module, MuEmbedding):
+                module.input_mult = float(config.input_mult)

@@ -1,0 +1,103 @@
+"""The muP mixin every architecture's PreTrainedModel shares.
+
+``class MuBertPreTrainedModel(MuPreTrainedModel, BertPreTrainedModel)`` is all a model needs, plus
+two declarations: ``mup_attention_classes`` (modules holding ``scaling``) and
+``mup_query_weights(module)`` (the query projection, for ``query_zero_init``). The mixin
+
+1. builds the upstream model with every upstream init switched off (``no_init_weights``), so
+   nothing is drawn twice: upstream sub-models (a plain ``BertModel`` inside ``BertForMaskedLM``)
+   would otherwise draw standard-parametrization weights in their own ``post_init``;
+2. in ``post_init`` sets ``infshape`` on every parameter (from the config), re-classes readouts
+   and embeddings, and scales attention;
+3. initializes once, in muP, with one init rule for the whole module tree, and ties weights;
+4. rebuilds ``infshape`` after ``from_pretrained`` without touching a loaded weight, and records
+   hand-set base shapes in the config on ``save_pretrained``.
+"""
+import torch
+from mup import MuReadout
+from transformers import initialization as hf_init
+from transformers.pytorch_utils import Conv1D
+
+from .attention import attention_multiplier, set_attention_scaling
+from .config import MuConfigMixin
+from .errors import MuPError
+from .init import mup_init_functions, zeros_unless_loaded
+from .layers import convert_layers
+from .shapes import attach_infshapes, building_probe, derived_base_shapes, fix_conv1d_infshape, live_base_shapes
+
+
+class MuPreTrainedModel:
+    mup_attention_classes: tuple = ()
+
+    @staticmethod
+    def mup_query_weights(module) -> list:
+        """Views of ``module``'s query projection weights, as (parameter, view) pairs."""
+        return []
+
+    def __init__(self, config, *args, **kwargs):
+        if not isinstance(config, MuConfigMixin):
+            raise MuPError(
+                f"{type(self).__name__} needs a muP config, got {type(config).__name__}. Use the config "
+                f"class from mutransformers (e.g. mutransformers.{type(self).config_class.__name__}"
+                f"(**config.to_dict())) or convert the model with mutransformers' converter.")
+        self._mup_init_args = (args, kwargs)
+        with hf_init.no_init_weights():  ### muP: draw every weight once, below, in muP
+            super().__init__(config, *args, **kwargs)
+        self.tie_weights(recompute_mapping=False)
+        self.init_weights()
+
+    def post_init(self):
+        if not building_probe():
+            ### muP: widths known, readouts/embeddings re-classed, attention 1/d — before init and tying
+            convert_layers(self, attach_infshapes(self), self.config)
+            for module in self.modules():
+                if isinstance(module, self.mup_attention_classes):
+                    self._set_attention(module)
+        super().post_init()
+
+    @torch.no_grad()
+    @hf_init.guard_torch_init_functions()
+    def initialize_weights(self):
+        ### muP: one rule for the whole tree — upstream sub-models would dispatch to their own SP init
+        attach_infshapes(self)  # loading replaces parameters, which drops `infshape`
+        self.apply(self._initialize_weights)
+
+    @torch.no_grad()
+    def _init_weights(self, module):
+        ### muP: upstream rules, hidden stds / sqrt(width_mult) read from each parameter's infshape
+        if isinstance(module, Conv1D):
+            fix_conv1d_infshape(module)  # after a hand-called mup.set_base_shapes
+        with mup_init_functions():
+            super()._init_weights(module)
+        if isinstance(module, MuReadout) and self.config.readout_zero_init and not self._is_tied(module):
+            zeros_unless_loaded(module.weight)
+            if module.bias is not None:
+                zeros_unless_loaded(module.bias)
+        if isinstance(module, self.mup_attention_classes):
+            self._set_attention(module)
+            if self.config.query_zero_init:
+                for weight, view in self.mup_query_weights(module):
+                    zeros_unless_loaded(weight, view)
+
+    def _set_attention(self, module):
+        query_weight = self.mup_query_weights(module)[0][0]
+        set_attention_scaling(module, attention_multiplier(self.config, query_weight), self.config.mup_head_dim())
+
+    def _is_tied(self, readout) -> bool:
+        # zero-init must never reach a shared input embedding (microsoft/mutransformers did that)
+        embeddings = self.get_input_embeddings()
+        return embeddings is not None and readout.weight is embeddings.weight
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        result = super().from_pretrained(*args, **kwargs)
+        model = result[0] if isinstance(result, tuple) else result
+        attach_infshapes(model)  ### muP: loading replaces parameters, which drops `infshape`
+        return result
+
+    def save_pretrained(self, *args, **kwargs):
+        ### muP: base shapes set by hand (mup.set_base_shapes) are not derivable from the config
+        live = live_base_shapes(self)
+        if self.config.mup_base_shapes is None and live != derived_base_shapes(self):
+            self.config.mup_base_shapes = live
+        return super().save_pretrained(*args, **kwargs)

@@ -1,0 +1,139 @@
+"""Base shapes: which dims of each parameter are widths, and their size in the base model.
+
+mup stores them on each parameter as ``p.infshape``. Here they come from the config: the
+model's own class is built twice on the meta device, at the base dims and at the base dims
+with every width doubled (no memory, milliseconds), and every dim that differs is a width.
+"""
+import contextvars
+import json
+
+import torch
+from mup.infshape import InfDim, InfShape
+from transformers.pytorch_utils import Conv1D
+
+from .errors import MuPError
+
+# True while a shape probe (a meta-device base or delta model) is being built.
+_building_probe = contextvars.ContextVar("mutransformers_building_probe", default=False)
+_probe_cache: dict = {}
+
+
+def building_probe() -> bool:
+    return _building_probe.get()
+
+
+class Conv1DInfShape(InfShape):
+    """``infshape`` of a transformers ``Conv1D`` weight, which is stored (fan_in, fan_out).
+
+    ### muP: mup assumes (fan_out, fan_in) like nn.Linear; without this, Adam's LR and the init
+    of a GPT-2 weight would follow its fan-out, wrong whenever d_ff and d_model scale apart.
+    """
+
+    def __init__(self, dims):
+        super().__init__(dims)
+        if self[0].isinf():
+            self.main_idx, self.main = 0, self[0]
+
+    def fanin_fanout(self):
+        return self[0], self[1]
+
+
+def _probe_model(model, config):
+    args, kwargs = getattr(model, "_mup_init_args", ((), {}))
+    token = _building_probe.set(True)
+    try:
+        with torch.device("meta"):
+            return type(model)(config, *args, **kwargs)
+    finally:
+        _building_probe.reset(token)
+
+
+def _all_shapes(model) -> dict:
+    # remove_duplicate=False keeps tied names (lm_head.weight beside wte.weight), so the same
+    # dict serves the model before tying (during construction and loading) and after.
+    return {name: tuple(p.shape) for name, p in model.named_parameters(remove_duplicate=False)}
+
+
+def derived_base_shapes(model) -> dict:
+    """{name: [base dim or None per dim]} from the config's `mup_base` (None: finite dim)."""
+    config = model.config
+    base_config, delta_config = config.mup_base_config(), config.mup_delta_config()
+    key = (type(model), repr(getattr(model, "_mup_init_args", None)),
+           json.dumps(base_config.to_dict(), sort_keys=True, default=str))
+    if key not in _probe_cache:
+        base = _all_shapes(_probe_model(model, base_config))
+        delta = _all_shapes(_probe_model(model, delta_config))
+        _probe_cache[key] = {
+            name: [b if b != d else None for b, d in zip(shape, delta[name])] for name, shape in base.items()
+        }
+    return _probe_cache[key]
+
+
+def base_shapes_of(model) -> dict:
+    """The base shapes the model's config stands for: recorded ones, else derived from `mup_base`."""
+    recorded = model.config.mup_base_shapes
+    return dict(recorded) if recorded is not None else derived_base_shapes(model)
+
+
+def _with_tied_aliases(model, base_shapes: dict) -> dict:
+    # A mup .bsh file lists a tied weight once (under the embedding's name).
+    tied = model.get_expanded_tied_weights_keys(all_submodels=True)
+    full = dict(base_shapes)
+    for target, source in tied.items():
+        if target not in full and source in full:
+            full[target] = full[source]
+    return full
+
+
+def _check_names(model, base_shapes: dict, shapes: dict):
+    missing = sorted(set(shapes) - set(base_shapes))
+    extra = sorted(set(base_shapes) - set(shapes))
+    if missing or extra:
+        raise MuPError(
+            f"The base shapes do not match {type(model).__name__}: "
+            f"{len(missing)} parameter(s) have no base shape (e.g. {missing[:3]}), "
+            f"{len(extra)} base shape(s) name no parameter (e.g. {extra[:3]}). They were made for a "
+            "model of another depth or with other heads. Regenerate them from this model's class and "
+            "config (mutransformers.make_base_shapes or mup.make_base_shapes), or drop "
+            "`mup_base_shapes` from the config and give `mup_base` instead.")
+    for name, shape in shapes.items():
+        if len(base_shapes[name]) != len(shape):
+            raise MuPError(f"Base shape of {name} has {len(base_shapes[name])} dims, the parameter has "
+                           f"shape {list(shape)}. Regenerate the base shapes for this model.")
+
+
+def infshapes_of(model, base_shapes: dict | None = None) -> dict:
+    """{name: InfShape} for every parameter name (tied aliases included)."""
+    shapes = _all_shapes(model)
+    base_shapes = _with_tied_aliases(model, base_shapes if base_shapes is not None else base_shapes_of(model))
+    _check_names(model, base_shapes, shapes)
+    conv1d_weights = {f"{n}.weight" for n, m in model.named_modules(remove_duplicate=False) if isinstance(m, Conv1D)}
+    infshapes = {}
+    for name, shape in shapes.items():
+        dims = [InfDim(b, d) for b, d in zip(base_shapes[name], shape)]
+        infshapes[name] = Conv1DInfShape(dims) if name in conv1d_weights else InfShape(dims)
+    return infshapes
+
+
+def attach_infshapes(model, base_shapes: dict | None = None):
+    """Set ``p.infshape`` on every parameter from the config (or the given base shapes).
+
+    Never rescales weights (unlike ``mup.set_base_shapes(rescale_params=True)``): use it after
+    loading, ``copy.deepcopy`` or any wrapper that replaced the parameters.
+    """
+    infshapes = infshapes_of(model, base_shapes)
+    for name, p in model.named_parameters(remove_duplicate=False):
+        p.infshape = infshapes[name]
+    return infshapes
+
+
+def live_base_shapes(model) -> dict:
+    """{name: base dims} read off the parameters' current ``infshape``."""
+    return {name: p.infshape.base_shape() for name, p in model.named_parameters(remove_duplicate=False)}
+
+
+def fix_conv1d_infshape(module):
+    """Give a Conv1D weight set by ``mup.set_base_shapes`` its (fan_in, fan_out) reading."""
+    infshape = getattr(module.weight, "infshape", None)
+    if infshape is not None and not isinstance(infshape, Conv1DInfShape):
+        module.weight.infshape = Conv1DInfShape(list(infshape))

@@ -1,0 +1,5 @@
+from .configuration_bert import MuBertConfig
+from .modeling_bert import (AUTO_CLASSES, MuBertForMaskedLM, MuBertForMultipleChoice,
+                            MuBertForNextSentencePrediction, MuBertForPreTraining, MuBertForQuestionAnswering,
+                            MuBertForSequenceClassification, MuBertForTokenClassification, MuBertLMHeadModel,
+                            MuBertModel, MuBertPreTrainedModel)

@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="mutransformers",
+    version="0.1.0",
+    description="muP (Maximal Update Parametrization) for HuggingFace transformers: BERT, GPT-2 and more",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["mutransformers", "mutransformers.*"]),
+    python_requires=">=3.10",
+    # Ranges are the ones the test suite runs on (see README, "Tested with").
+    install_requires=[
+        "torch>=2.6",
+        "transformers>=5.23,<6",
+        "mup==1.0.0",
+        "numpy>=1.26",
+        "matplotlib>=3.8",
+        "tqdm>=4.66",
+        "safetensors>=0.4",
+    ],
+    extras_require={"dev": ["pytest>=8"]},
+)

@@ -1,0 +1,97 @@
+"""Tiny configs and inputs for every muP class, shared by the tests."""
+import torch
+import transformers
+
+import mutransformers as mt
+
+VOCAB, BATCH, SEQ, CHOICES = 64, 2, 8, 3
+
+
+def bert_config(width=32, cls=mt.MuBertConfig, **overrides):
+    fields = dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=2 * width, num_attention_heads=4,
+                  num_hidden_layers=2, max_position_embeddings=32, num_labels=3,
+                  hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    fields.update(overrides)
+    return cls(**fields)
+
+
+def gpt2_config(width=32, cls=mt.MuGPT2Config, **overrides):
+    fields = dict(vocab_size=VOCAB, n_embd=width, n_head=4, n_layer=2, n_positions=32, num_labels=3,
+                  pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                  resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, summary_first_dropout=0.0)
+    fields.update(overrides)
+    return cls(**fields)
+
+
+def _ids(*shape):
+    return torch.randint(3, VOCAB, shape)
+
+
+def _labels(n, *shape):
+    return torch.randint(0, n, shape)
+
+
+def inputs_for(kind: str) -> dict:
+    """Model inputs, labels included, for a head kind."""
+    B, T = BATCH, SEQ
+    if kind in ("base",):
+        return {"input_ids": _ids(B, T)}
+    if kind in ("lm", "mlm", "causal", "token"):
+        n = VOCAB if kind != "token" else 3
+        return {"input_ids": _ids(B, T), "labels": _labels(n, B, T)}
+    if kind == "pretraining":
+        return {"input_ids": _ids(B, T), "labels": _labels(VOCAB, B, T), "next_sentence_label": _labels(2, B)}
+    if kind == "nsp":
+        return {"input_ids": _ids(B, T), "labels": _labels(2, B)}
+    if kind == "seqcls":
+        return {"input_ids": _ids(B, T), "labels": _labels(3, B)}
+    if kind == "qa":
+        return {"input_ids": _ids(B, T), "start_positions": _labels(T, B), "end_positions": _labels(T, B)}
+    if kind == "choice":
+        return {"input_ids": _ids(B, CHOICES, T), "labels": _labels(CHOICES, B)}
+    if kind == "double":
+        return {"input_ids": _ids(B, CHOICES, T), "labels": _labels(VOCAB, B, CHOICES, T),
+                "mc_token_ids": torch.full((B, CHOICES), T - 1), "mc_labels": _labels(CHOICES, B)}
+    raise KeyError(kind)
+
+
+# (muP class, upstream class, config factory, head kind, Auto class name or None, extra config fields)
+CASES = [
+    (mt.MuBertModel, transformers.BertModel, bert_config, "base", "AutoModel", {}),
+    (mt.MuBertForPreTraining, transformers.BertForPreTraining, bert_config, "pretraining",
+     "AutoModelForPreTraining", {}),
+    (mt.MuBertLMHeadModel, transformers.BertLMHeadModel, bert_config, "causal", "AutoModelForCausalLM",
+     {"is_decoder": True}),
+    (mt.MuBertForMaskedLM, transformers.BertForMaskedLM, bert_config, "mlm", "AutoModelForMaskedLM", {}),
+    (mt.MuBertForNextSentencePrediction, transformers.BertForNextSentencePrediction, bert_config, "nsp",
+     "AutoModelForNextSentencePrediction", {}),
+    (mt.MuBertForSequenceClassification, transformers.BertForSequenceClassification, bert_config, "seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuBertForMultipleChoice, transformers.BertForMultipleChoice, bert_config, "choice",
+     "AutoModelForMultipleChoice", {}),
+    (mt.MuBertForTokenClassification, transformers.BertForTokenClassification, bert_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuBertForQuestionAnswering, transformers.BertForQuestionAnswering, bert_config, "qa",
+     "AutoModelForQuestionAnswering", {"num_labels": 2}),
+    (mt.MuGPT2Model, transformers.GPT2Model, gpt2_config, "base", "AutoModel", {}),
+    (mt.MuGPT2LMHeadModel, transformers.GPT2LMHeadModel, gpt2_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuGPT2DoubleHeadsModel, transformers.GPT2DoubleHeadsModel, gpt2_config, "double", None, {}),
+    (mt.MuGPT2ForSequenceClassification, transformers.GPT2ForSequenceClassification, gpt2_config, "seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuGPT2ForTokenClassification, transformers.GPT2ForTokenClassification, gpt2_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuGPT2ForQuestionAnswering, transformers.GPT2ForQuestionAnswering, gpt2_config, "qa",
+     "AutoModelForQuestionAnswering", {}),
+]
+CASE_IDS = [case[0].__name__ for case in CASES]
+
+
+def base_of(config_factory, width):
+    """`mup_base` for a config factory at base width `width` (FFN at 2x or 4x, as the factory does)."""
+    if config_factory is bert_config:
+        return {"hidden_size": width, "intermediate_size": 2 * width}
+    return {"n_embd": width}
+
+
+def tensors_of(output) -> dict:
+    return {k: v for k, v in output.items() if isinstance(v, torch.Tensor)}

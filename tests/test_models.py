@@ -1,0 +1,66 @@
+"""Every muP class: forward + backward, equality with upstream at base width, save/load."""
+import math
+
+import pytest
+import torch
+import transformers
+from mup import MuReadout
+
+from cases import CASE_IDS, CASES, base_of, inputs_for, tensors_of
+
+
+@pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
+def test_forward_backward(mu_class, sp_class, make_config, kind, auto_name, extra):
+    config = make_config(width=64, mup_base=base_of(make_config, 32), **extra)
+    model = mu_class(config)
+    out = model(**inputs_for(kind))
+    loss = out.loss if kind != "base" else out.last_hidden_state.pow(2).mean()
+    if kind == "double":
+        loss = loss + out.mc_loss
+    assert torch.isfinite(loss)
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert hasattr(p, "infshape"), name
+        assert p.grad is None or torch.isfinite(p.grad).all(), name
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    if kind != "base":
+        assert any(isinstance(m, MuReadout) for m in model.modules()), "every head must have a MuReadout"
+
+
+@pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
+def test_equals_upstream_at_base_width(mu_class, sp_class, make_config, kind, auto_name, extra):
+    """Base dims = own dims, attn_mult = sqrt(d_head), output_mult = 1: muP computes what SP computes."""
+    sp_config = make_config(cls=getattr(transformers, type(make_config()).__name__[2:]),
+                            initializer_range=0.2, **extra)
+    sp_model = sp_class(sp_config).eval()
+    mu_config = make_config(attn_mult=math.sqrt(sp_config.hidden_size // sp_config.num_attention_heads),
+                            output_mult=1.0, **extra)
+    mu_model = mu_class(mu_config).eval()
+    result = mu_model.load_state_dict(sp_model.state_dict(), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    inputs = inputs_for(kind)
+    sp_out, mu_out = tensors_of(sp_model(**inputs)), tensors_of(mu_model(**inputs))
+    assert sp_out.keys() == mu_out.keys()
+    for key in sp_out:
+        assert (sp_out[key] - mu_out[key]).abs().max() <= 1e-5, key
+
+
+@pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
+def test_save_load_round_trip(tmp_path, mu_class, sp_class, make_config, kind, auto_name, extra):
+    config = make_config(width=64, mup_base=base_of(make_config, 32), output_mult=2.0, attn_mult=3.0, **extra)
+    model = mu_class(config).eval()
+    model.save_pretrained(tmp_path)
+    loader = getattr(transformers, auto_name) if auto_name else mu_class
+    loaded = loader.from_pretrained(tmp_path).eval()
+    assert type(loaded) is mu_class
+
+    # nothing re-initialized, infshape rebuilt, tying kept, outputs identical
+    expected, got = model.state_dict(), loaded.state_dict()
+    assert expected.keys() == got.keys()
+    assert all(torch.equal(expected[k], got[k]) for k in expected)
+    expected_shapes = {n: p.infshape for n, p in model.named_parameters()}
+    assert {n: p.infshape for n, p in loaded.named_parameters()} == expected_shapes
+    assert len(list(loaded.parameters())) == len(list(model.parameters()))  # still tied
+    inputs = inputs_for(kind)
+    for key, value in tensors_of(model(**inputs)).items():
+        assert (value - tensors_of(loaded(**inputs))[key]).abs().max() == 0, key

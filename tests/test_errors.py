@@ -1,0 +1,69 @@
+"""Bad input gets a MuPError that names the problem and the fix — never a silent SP model."""
+import mup
+import pytest
+import transformers
+
+import mutransformers as mt
+
+
+def bert_config(**kw):
+    fields = dict(hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2, vocab_size=50)
+    fields.update(kw)
+    return mt.BertConfig(**fields)
+
+
+@pytest.fixture
+def bsh_file(tmp_path):
+    base = mt.BertForMaskedLM(bert_config())
+    delta = mt.BertForMaskedLM(bert_config(hidden_size=48, intermediate_size=96))
+    path = tmp_path / "bert32.bsh"
+    mup.make_base_shapes(base, delta, savefile=str(path))
+    return str(path)
+
+
+def test_base_shapes_file_of_another_depth(bsh_file):
+    with pytest.raises(mt.MuPError, match=r"do not match MuBertForMaskedLM.*another depth") as err:
+        mt.BertForMaskedLM(bert_config(hidden_size=64, num_hidden_layers=3, mup_base_shapes=bsh_file))
+    assert "bert.encoder.layer.2" in str(err.value)
+
+
+def test_base_shapes_file_of_another_head(bsh_file):
+    with pytest.raises(mt.MuPError, match=r"have no base shape.*classifier") as err:
+        mt.BertForSequenceClassification(bert_config(hidden_size=64, mup_base_shapes=bsh_file))
+    assert "name no parameter" in str(err.value) and "cls.predictions" in str(err.value)
+
+
+def test_matching_base_shapes_file_is_used(bsh_file):
+    model = mt.BertForMaskedLM(bert_config(hidden_size=128, intermediate_size=256, mup_base_shapes=bsh_file,
+                                           attn_mult=1.0))
+    assert model.bert.encoder.layer[0].attention.self.query.weight.infshape.width_mult() == 4
+    assert model.cls.predictions.decoder.width_mult() == 4
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(hidden_size=30), r"hidden_size=30, not a multiple of num_attention_heads=4"),
+    (dict(mup_base={"hidden_size": 18}), r"base model \(mup_base\) has hidden_size=18, not a multiple"),
+    (dict(mup_base={"num_hidden_layers": 1}), r"not a width of MuBertConfig"),
+    (dict(mup_base={"hidden_size": 16.5}), r"positive integers"),
+    (dict(output_mult=0), r"output_mult=0: it must be a positive number"),
+    (dict(attn_mult=-1.0), r"attn_mult=-1.0"),
+])
+def test_bad_config_values(fields, message):
+    with pytest.raises(mt.MuPError, match=message):
+        bert_config(**fields)
+
+
+def test_gpt2_without_attention_scaling_is_refused():
+    with pytest.raises(mt.MuPError, match="scale_attn_weights=False"):
+        mt.GPT2Config(n_embd=32, n_head=4, scale_attn_weights=False)
+
+
+def test_upstream_config_is_refused_by_a_mup_model():
+    with pytest.raises(mt.MuPError, match="needs a muP config, got BertConfig"):
+        mt.BertForMaskedLM(transformers.BertConfig(hidden_size=32, num_attention_heads=4))
+
+
+def test_mup_set_base_shapes_with_a_mismatched_file_still_fails(bsh_file):
+    target = mt.BertForMaskedLM(bert_config(hidden_size=64, num_hidden_layers=3))
+    with pytest.raises(AssertionError, match="extra names"):
+        mup.set_base_shapes(target, bsh_file)

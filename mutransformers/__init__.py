@@ -4,7 +4,7 @@ Importing registers the muP model types with transformers' Auto classes. Classic
 exported too, so ``from mutransformers import BertConfig, BertForMaskedLM`` swaps one import.
 """
 from .auto import register_all
-from .core import MuConfigMixin, MuPError, MuPreTrainedModel, attach_infshapes
+from .core import MuConfigMixin, MuPError, MuPreTrainedModel, attach_infshapes, make_base_shapes, set_base_shapes
 from .models.bert import (MuBertConfig, MuBertForMaskedLM, MuBertForMultipleChoice,
                           MuBertForNextSentencePrediction, MuBertForPreTraining, MuBertForQuestionAnswering,
                           MuBertForSequenceClassification, MuBertForTokenClassification, MuBertLMHeadModel,

@@ -67,3 +67,34 @@ def test_mup_set_base_shapes_with_a_mismatched_file_still_fails(bsh_file):
     target = mt.BertForMaskedLM(bert_config(hidden_size=64, num_hidden_layers=3))
     with pytest.raises(AssertionError, match="extra names"):
         mup.set_base_shapes(target, bsh_file)
+
+
+def test_our_set_base_shapes_names_the_mismatch_and_the_fix(bsh_file):
+    target = mt.BertForMaskedLM(bert_config(hidden_size=64, num_hidden_layers=3))
+    with pytest.raises(mt.MuPError, match=r"another depth.*Regenerate"):
+        mt.set_base_shapes(target, bsh_file)
+    good = mt.BertForMaskedLM(bert_config(hidden_size=64))
+    mt.set_base_shapes(good, bsh_file)
+    assert good.bert.encoder.layer[0].attention.self.query.weight.infshape.width_mult() == 2
+
+
+def test_make_base_shapes_from_a_config_round_trips_through_a_bsh_file(tmp_path):
+    config = bert_config(hidden_size=64, mup_base={"hidden_size": 32, "intermediate_size": 32})
+    model = mt.BertForMaskedLM(config)
+    path = str(tmp_path / "b.bsh")
+    shapes = mt.make_base_shapes(model, savefile=path)
+    assert "cls.predictions.decoder.weight" not in shapes  # tied: listed once, like mup does
+    rebuilt = mt.BertForMaskedLM(bert_config(hidden_size=128, intermediate_size=256, mup_base_shapes=path,
+                                             attn_mult=1.0))
+    assert rebuilt.bert.encoder.layer[0].intermediate.dense.weight.infshape.width_mult() == 4
+
+
+def test_conv1d_infshape_fixed_after_set_base_shapes():
+    from mutransformers.core.shapes import Conv1DInfShape
+
+    def make(width, inner):
+        return mt.GPT2LMHeadModel(mt.GPT2Config(n_embd=width, n_inner=inner, n_head=4, n_layer=1, vocab_size=50))
+    target = make(64, 512)
+    mt.set_base_shapes(target, mup.make_base_shapes(make(32, 128), make(48, 160)))
+    c_fc = target.transformer.h[0].mlp.c_fc.weight
+    assert isinstance(c_fc.infshape, Conv1DInfShape) and c_fc.infshape.width_mult() == 2

@@ -7,6 +7,7 @@ with every width doubled (no memory, milliseconds), and every dim that differs i
 import contextvars
 import json
 
+import mup
 import torch
 from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
@@ -137,3 +138,30 @@ def fix_conv1d_infshape(module):
     infshape = getattr(module.weight, "infshape", None)
     if infshape is not None and not isinstance(infshape, Conv1DInfShape):
         module.weight.infshape = Conv1DInfShape(list(infshape))
+
+
+def make_base_shapes(model, savefile: str | None = None) -> dict:
+    """The model's base shapes as mup ``InfShape``s (one name per tied weight), optionally saved as .bsh."""
+    infshapes = infshapes_of(model)
+    names = dict(model.named_parameters())  # tied weights once, as mup lists them
+    shapes = {name: infshapes[name] for name in names}
+    if savefile is not None:
+        mup.shape.save_base_shapes(shapes, savefile)
+    return shapes
+
+
+def set_base_shapes(model, base, rescale_params: bool = True, **kwargs):
+    """``mup.set_base_shapes`` with a clear error for base shapes made for another model.
+
+    ``base`` is what mup takes (a model, a dict of shapes or InfShapes, a .bsh path). Conv1D weights
+    get their (fan_in, fan_out) reading afterwards.
+    """
+    if isinstance(base, (str, dict)):
+        loaded = mup.load_base_shapes(base) if isinstance(base, str) else base
+        base_dims = {k: v.base_shape() if isinstance(v, InfShape) else list(v) for k, v in loaded.items()}
+        _check_names(model, _with_tied_aliases(model, base_dims), _all_shapes(model))
+    mup.set_base_shapes(model, base, rescale_params=rescale_params, **kwargs)
+    for module in model.modules():
+        if isinstance(module, Conv1D):
+            fix_conv1d_infshape(module)
+    return model

@@ -21,4 +21,5 @@ setup(
         "safetensors>=0.4",
     ],
     extras_require={"dev": ["pytest>=8"]},
+    entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

@@ -13,6 +13,7 @@ class MuBertPreTrainedModel(MuPreTrainedModel, upstream.BertPreTrainedModel):
     config_class = MuBertConfig
     config: MuBertConfig
     mup_attention_classes = (upstream.BertSelfAttention, upstream.BertCrossAttention)
+    coord_check_modules = {"mlp": (upstream.BertIntermediate,)}  # activations the coordinate check records
 
     @staticmethod
     def mup_query_weights(module):

@@ -16,6 +16,7 @@ class MuGPT2PreTrainedModel(MuPreTrainedModel, upstream.GPT2PreTrainedModel):
     config_class = MuGPT2Config
     config: MuGPT2Config
     mup_attention_classes = (upstream.GPT2Attention,)
+    coord_check_modules = {"mlp": (upstream.GPT2MLP,)}  # activations the coordinate check records
 
     @staticmethod
     def mup_query_weights(module):

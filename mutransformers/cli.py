@@ -1,0 +1,51 @@
+"""``mutransformers`` command line: ``mutransformers coord-check --arch gpt2 --out coord_gpt2.png``."""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import coord_check as cc
+
+
+def coord_check_command(args) -> int:
+    results = {}
+    for variant in args.variants:
+        rows = cc.run(args.arch, args.widths, variant, steps=args.steps, optimizer=args.optimizer, lr=args.lr,
+                      seeds=args.seeds)
+        results[variant] = (rows, cc.check(rows, max_slope=args.max_slope))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cc.plot_coords(results, out, title=f"{args.arch}: {args.optimizer} lr={args.lr}, {args.steps} steps")
+    record = {"arch": args.arch, "widths": args.widths, "steps": args.steps, "optimizer": args.optimizer,
+              "lr": args.lr, "seeds": args.seeds, "max_slope": args.max_slope,
+              "variants": {v: {"passed": res.passed, "worst": res.worst[:20], "slopes": res.slopes, "rows": rows}
+                           for v, (rows, res) in results.items()}}
+    out.with_suffix(".json").write_text(json.dumps(record, indent=1))
+    for variant, (_, res) in results.items():
+        print(f"{args.arch} {variant}: {res.summary()}")
+    print(f"wrote {out} and {out.with_suffix('.json')}")
+    failed_mup = [v for v, (_, res) in results.items() if v == "mup" and not res.passed]
+    return 1 if failed_mup else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="mutransformers")
+    commands = parser.add_subparsers(dest="command", required=True)
+    coord = commands.add_parser("coord-check", help="activation size against width, muP vs SP (PNG + JSON)")
+    coord.add_argument("--arch", choices=sorted(cc.ARCHS), default="gpt2")
+    coord.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
+    coord.add_argument("--steps", type=int, default=8,
+                       help="training steps; 1/sqrt(d) attention shows only after ~6 (default 8)")
+    coord.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    coord.add_argument("--lr", type=float, default=1e-2)
+    coord.add_argument("--seeds", type=int, default=1, help="average sizes over this many initializations")
+    coord.add_argument("--variants", nargs="+", choices=cc.VARIANTS, default=["sp", "mup"])
+    coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE)
+    coord.add_argument("--out", default="coord_check.png")
+    coord.set_defaults(handler=coord_check_command)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Record activation size per module, per training step, for a family of models of growing width.
+
+The TP V coordinate check (Section 7.2 and Fig. 5 of "Tensor Programs V"; ``mup.coord_check``):
+train each width for a few steps on the same batches and watch the size of every activation. Under
+muP none grows with width; under standard parametrization some blow up once training starts.
+
+Hooks record each chosen module's output. Attention internals (q, k, v, the logits and the
+attention core's output) are read inside transformers' attention call, so the logits are
+recorded although training runs on sdpa, which never materializes them.
+"""
+import contextlib
+import contextvars
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.modeling_layers import GradientCheckpointingLayer
+from mup import MuReadout
+
+from ..core.errors import MuPError
+
+_RECORDER = "mutransformers_coord_check"  # attention implementation name registered below
+_active = contextvars.ContextVar("mutransformers_active_recorder", default=None)
+
+
+def _size(x: torch.Tensor) -> tuple[float, float]:
+    x = x.detach().float()
+    return x.abs().mean().item(), x.pow(2).mean().sqrt().item()
+
+
+def _first_tensor(output):
+    if isinstance(output, torch.Tensor):
+        return output
+    values = output.values() if isinstance(output, dict) else output if isinstance(output, (tuple, list)) else ()
+    return next((v for v in values if isinstance(v, torch.Tensor)), None)
+
+
+def _recording_attention(module, query, key, value, attention_mask, scaling=None, **kwargs):
+    """sdpa, plus the sizes of q, k, v, the logits and the attention core's output."""
+    recorder = _active.get()
+    out = sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling, **kwargs)
+    if recorder is not None and module in recorder.names:
+        name = recorder.names[module]
+        with torch.no_grad():
+            if key.shape[1] != query.shape[1]:  # grouped-query attention: share each k head
+                key = key.repeat_interleave(query.shape[1] // key.shape[1], dim=1)
+            scale = scaling if scaling is not None else query.shape[-1] ** -0.5
+            logits = torch.matmul(query, key.transpose(-1, -2)) * scale  # (batch, heads, q_len, k_len)
+            for kind, tensor in (("q", query), ("k", key), ("v", value), ("attn_logits", logits),
+                                 ("attn_core", out[0])):
+                recorder.add(f"{name}:{kind}", kind, tensor)
+    return out
+
+
+AttentionInterface.register(_RECORDER, _recording_attention)
+
+
+def module_kinds(model: nn.Module, declared_by=None) -> dict:
+    """{module: kind} to record.
+
+    ``declared_by`` (default: the model) declares ``coord_check_modules`` and
+    ``mup_attention_classes``: mutransformers classes do, and since those name upstream classes, a
+    muP class also serves its plain transformers twin. Any other model gets every leaf module.
+    """
+    declared_by = model if declared_by is None else declared_by
+    kinds = {}
+    declared = getattr(declared_by, "coord_check_modules", None)
+    if declared is None:
+        for module in model.modules():
+            if not list(module.children()):
+                kinds[module] = type(module).__name__
+        return kinds
+    if hasattr(model, "get_input_embeddings") and model.get_input_embeddings() is not None:
+        kinds[model.get_input_embeddings()] = "embedding"
+    for module in model.modules():
+        if isinstance(module, GradientCheckpointingLayer):
+            kinds[module] = "block"
+        elif isinstance(module, declared_by.mup_attention_classes):
+            kinds[module] = "attn_out"
+        elif isinstance(module, MuReadout) or module is _output_embeddings(model):
+            kinds[module] = "logits"
+        else:
+            for kind, classes in declared.items():
+                if isinstance(module, classes):
+                    kinds[module] = kind
+    return kinds
+
+
+def _output_embeddings(model):
+    return model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+
+
+class Recorder:
+    """Collects {module name: (mean |x|, rms)} for one forward pass."""
+
+    def __init__(self, model: nn.Module, kinds: dict):
+        self.model, self.kinds = model, kinds
+        self.names = {m: (n or "model") for n, m in model.named_modules()}
+        self.sizes = {}
+
+    def add(self, name, kind, tensor):
+        if tensor is not None:
+            self.sizes[name] = (kind, *_size(tensor))
+
+    @contextlib.contextmanager
+    def recording(self):
+        handles = []
+        for module, kind in self.kinds.items():
+            name = self.names[module]
+            handles.append(module.register_forward_hook(
+                lambda m, args, out, name=name, kind=kind: self.add(name, kind, _first_tensor(out))))
+            if kind == "logits":  # the readout's input: the final norm's output
+                handles.append(module.register_forward_pre_hook(
+                    lambda m, args, name=name: self.add(f"{name}:input", "final_norm", args[0])))
+        token = _active.set(self)
+        try:
+            yield self
+        finally:
+            _active.reset(token)
+            for handle in handles:
+                handle.remove()
+
+
+@contextlib.contextmanager
+def _recording_attention_implementation(model):
+    config = getattr(model, "config", None)
+    if config is None or not hasattr(model, "set_attn_implementation"):
+        yield
+        return
+    previous = config._attn_implementation
+    model.set_attn_implementation(_RECORDER)
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(previous)
+
+
+def default_loss(model, batch):
+    return model(**batch).loss if isinstance(batch, dict) else model(batch).loss
+
+
+def make_optimizer(model, name: str, lr: float, mup_optimizer: bool):
+    """Adam or SGD; with ``mup_optimizer`` mup's per-group LRs (parameters need ``infshape``)."""
+    params = list(model.parameters())
+    if name not in ("adam", "sgd"):
+        raise MuPError(f"optimizer={name!r}: use 'adam' or 'sgd'.")
+    if mup_optimizer:
+        from ..optim import MuAdam, MuSGD
+        return (MuAdam if name == "adam" else MuSGD)(params, lr=lr)
+    return (torch.optim.Adam if name == "adam" else torch.optim.SGD)(params, lr=lr)
+
+
+def collect_coords(models: dict, batches: Iterable, *, steps: int = 4, optimizer: str = "adam",
+                   lr: float = 1e-2, mup_optimizer: bool = True, loss_fn: Callable = default_loss,
+                   seeds: int = 1, declared_by=None, label: str = "", progress: bool = True) -> list[dict]:
+    """Train each model (``{width: zero-argument builder}``) ``steps`` steps on the same batches.
+
+    Returns one row per (width, module, step): ``width, module, kind, step, mean_abs, rms``, each
+    the mean over ``seeds`` initializations. Step t is the forward pass after t optimizer updates
+    (t = 0: at initialization).
+    """
+    batches = list(batches)[:steps]
+    if len(batches) < steps:
+        raise MuPError(f"{steps} steps need {steps} batches, got {len(batches)}.")
+    sums = {}
+    bar = tqdm(total=seeds * len(models) * steps, desc=f"coord check {label}".strip(), disable=not progress)
+    for seed in range(seeds):
+        for width, build in models.items():
+            for step, sizes in enumerate(_train(build, batches, optimizer, lr, mup_optimizer, loss_fn, seed,
+                                                declared_by, width)):
+                for name, (kind, mean_abs, rms) in sizes.items():
+                    total = sums.setdefault((width, name, step), [kind, 0.0, 0.0])
+                    total[1] += mean_abs / seeds
+                    total[2] += rms / seeds
+                bar.update()
+    bar.close()
+    return [dict(width=width, module=name, kind=kind, step=step, mean_abs=mean_abs, rms=rms)
+            for (width, name, step), (kind, mean_abs, rms) in sums.items()]
+
+
+def _train(build, batches, optimizer, lr, mup_optimizer, loss_fn, seed, declared_by, width):
+    """Yields the recorded sizes of each step's forward pass, then takes the step."""
+    torch.manual_seed(seed)
+    model = build()
+    model.train()
+    opt = make_optimizer(model, optimizer, lr, mup_optimizer)
+    recorder = Recorder(model, module_kinds(model, declared_by))
+    with _recording_attention_implementation(model):
+        for step, batch in enumerate(batches):
+            recorder.sizes = {}
+            with recorder.recording():
+                loss = loss_fn(model, batch)
+            if not torch.isfinite(loss):
+                raise MuPError(f"Loss is {loss.item()} at width {width}, step {step}: lower lr={lr}.")
+            yield recorder.sizes
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()

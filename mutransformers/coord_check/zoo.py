@@ -1,0 +1,115 @@
+"""Model families for the coordinate check: muP, standard parametrization, and known-bad muP.
+
+Each architecture is a tiny LM (2 layers, 4 heads, so d_head grows with width) with vocabulary 256
+and no dropout. Variants:
+
+* ``mup``: our model, base width = the smallest width checked;
+* ``sp``: the plain transformers model with the same dims, trained with plain Adam/SGD;
+* ``mup_attn_sqrt_d``: muP but attention scaled 1/sqrt(d_head) at every width (mup issue #8);
+* ``mup_linear_readout``: muP but readouts left as plain ``nn.Linear`` (no 1/width_mult).
+
+The last two are negative controls: the check must fail them.
+"""
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import transformers
+from mup import MuReadout
+from torch import nn
+
+import mutransformers as mt
+
+from ..core.errors import MuPError
+
+VOCAB = 256
+VARIANTS = ("mup", "sp", "mup_attn_sqrt_d", "mup_linear_readout")
+
+
+@dataclass(frozen=True)
+class Arch:
+    mu_class: type
+    sp_class: type
+    dims: Callable[[int], dict]  # width -> config fields
+    base: Callable[[int], dict]  # base width -> mup_base
+    heads_field: str
+    masked: bool  # masked LM (else causal)
+
+
+def _gpt2_dims(width):
+    return dict(vocab_size=VOCAB, n_embd=width, n_inner=4 * width, n_head=4, n_layer=2, n_positions=128,
+                resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0)
+
+
+def _bert_dims(width):
+    return dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=4 * width, num_attention_heads=4,
+                num_hidden_layers=2, max_position_embeddings=128, hidden_dropout_prob=0.0,
+                attention_probs_dropout_prob=0.0)
+
+
+ARCHS = {
+    "gpt2": Arch(mt.MuGPT2LMHeadModel, transformers.GPT2LMHeadModel, _gpt2_dims,
+                 lambda w: {"n_embd": w, "n_inner": 4 * w}, "n_head", masked=False),
+    "bert": Arch(mt.MuBertForMaskedLM, transformers.BertForMaskedLM, _bert_dims,
+                 lambda w: {"hidden_size": w, "intermediate_size": 4 * w}, "num_attention_heads",
+                 masked=True),
+}
+
+
+def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, **overrides) -> nn.Module:
+    """One model of the family. ``overrides`` go into the config (e.g. ``output_mult=2.0``)."""
+    if arch not in ARCHS:
+        raise MuPError(f"Unknown architecture {arch!r}; available: {sorted(ARCHS)}.")
+    if variant not in VARIANTS:
+        raise MuPError(f"Unknown variant {variant!r}; available: {VARIANTS}.")
+    spec = ARCHS[arch]
+    dims = {**spec.dims(width), **overrides}
+    if variant == "sp":
+        return spec.sp_class(spec.sp_class.config_class(**dims))
+    if variant == "mup_attn_sqrt_d":  # attn_mult = sqrt(d_head of this width): 1/sqrt(d) everywhere
+        dims["attn_mult"] = math.sqrt(width // dims[spec.heads_field])
+    model = spec.mu_class(spec.mu_class.config_class(mup_base=spec.base(base_width), **dims))
+    if variant == "mup_linear_readout":
+        for module in model.modules():
+            if isinstance(module, MuReadout):
+                module.__class__ = nn.Linear
+    return model
+
+
+def family(arch: str, widths, variant: str = "mup", **overrides) -> dict:
+    """{width: builder} for ``collect_coords``; the base width is the smallest width."""
+    base_width = min(widths)
+    return {w: (lambda w=w: build(arch, w, variant, base_width, **overrides)) for w in widths}
+
+
+def uses_mup_optimizer(variant: str) -> bool:
+    return variant != "sp"
+
+
+def markov_batches(steps: int, masked: bool = False, batch_size: int = 8, seq_len: int = 64,
+                   seed: int = 0) -> list[dict]:
+    """Token batches shared by every width, drawn from a fixed sparse Markov chain.
+
+    Each token has 4 likely successors (90% of the mass), so the data is learnable like text and
+    gradients are coherent from the first step, which is when SP's blow-up starts. Causal LMs
+    predict the next token; masked LMs (``masked=True``) recover 15% masked tokens from their
+    neighbours (mask id: ``VOCAB - 1``), so attention has to work.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    successors = torch.randint(0, VOCAB - 1, (VOCAB, 4), generator=generator)
+    batches = []
+    for _ in range(steps):
+        ids = torch.empty(batch_size, seq_len, dtype=torch.long)
+        ids[:, 0] = torch.randint(0, VOCAB - 1, (batch_size,), generator=generator)
+        for t in range(1, seq_len):
+            follow = successors[ids[:, t - 1], torch.randint(0, 4, (batch_size,), generator=generator)]
+            noise = torch.randint(0, VOCAB - 1, (batch_size,), generator=generator)
+            ids[:, t] = torch.where(torch.rand(batch_size, generator=generator) < 0.9, follow, noise)
+        labels = ids.clone()
+        if masked:
+            mask = torch.rand(ids.shape, generator=generator) < 0.15
+            labels[~mask] = -100
+            ids = ids.masked_fill(mask, VOCAB - 1)
+        batches.append({"input_ids": ids, "labels": labels})
+    return batches

@@ -1,0 +1,96 @@
+"""The coordinate check passes muP and fails standard parametrization and broken muP variants."""
+import json
+
+import mup
+import pytest
+import torch
+from torch import nn
+
+from mutransformers import coord_check as cc
+from mutransformers.cli import main as cli_main
+
+WIDTHS = [64, 128, 256, 512]
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "bert"])
+@pytest.mark.parametrize("optimizer, lr", [("adam", 1e-2), ("sgd", 0.5)])
+def test_mup_passes(arch, optimizer, lr):
+    result = cc.check(cc.run(arch, WIDTHS, "mup", steps=8, optimizer=optimizer, lr=lr, progress=False))
+    assert result.passed, result.summary()
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "bert"])
+@pytest.mark.parametrize("variant, offending_kind", [
+    ("sp", None),                              # grows everywhere
+    ("mup_attn_sqrt_d", "attn_logits"),        # q.k/sqrt(d) grows like sqrt(d) once q, k align
+    ("mup_linear_readout", "logits"),          # no 1/width_mult: logits grow like width
+])
+def test_negative_controls_fail(arch, variant, offending_kind):
+    rows = cc.run(arch, WIDTHS, variant, steps=8, progress=False)
+    result = cc.check(rows)
+    assert not result.passed
+    if offending_kind:
+        assert result.worst[0]["kind"] == offending_kind, result.summary()
+
+
+def test_sgd_standard_parametrization_fails():
+    assert not cc.check(cc.run("gpt2", WIDTHS, "sp", steps=4, optimizer="sgd", lr=0.5, progress=False)).passed
+
+
+def test_attention_logits_are_recorded_under_sdpa():
+    model_widths = [64, 128]
+    rows = cc.run("gpt2", model_widths, "mup", steps=2, progress=False)
+    kinds = {row["kind"] for row in rows}
+    assert {"embedding", "q", "k", "v", "attn_logits", "attn_core", "attn_out", "mlp", "block", "final_norm",
+            "logits"} <= kinds
+    model = cc.build("gpt2", 64)
+    assert model.config._attn_implementation == "sdpa"
+    cc.collect_coords({64: lambda: model}, cc.markov_batches(1), steps=1, progress=False)
+    assert model.config._attn_implementation == "sdpa"  # restored after recording
+
+
+def test_fit_slopes_recovers_a_known_power_law():
+    rows = [dict(width=w, module="m", kind="k", step=0, mean_abs=w ** 0.5, rms=3 * w ** -1.0) for w in WIDTHS]
+    (slope,) = cc.fit_slopes(rows)
+    assert slope["slope"] == pytest.approx(-1.0)
+    assert cc.fit_slopes(rows, metric="mean_abs")[0]["slope"] == pytest.approx(0.5)
+    assert cc.check(rows, metric="mean_abs").worst[0]["module"] == "m"
+
+
+def test_any_module_with_a_data_loader():
+    """A user's own muP network: every leaf module is recorded; muP passes, SP init fails."""
+    def mlp(width, readout):
+        return nn.Sequential(nn.Linear(16, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), readout(width, 4))
+
+    def mu_mlp(width):
+        model = mlp(width, mup.MuReadout)
+        mup.set_base_shapes(model, mlp(32, mup.MuReadout), delta=mlp(48, mup.MuReadout))
+        for layer in (model[2],):
+            mup.init.normal_(layer.weight, std=(1 / 32) ** 0.5)
+        return model
+
+    data = torch.utils.data.TensorDataset(torch.randn(64, 16), torch.randint(0, 4, (64,)))
+    loader = torch.utils.data.DataLoader(data, batch_size=16)
+
+    def loss_fn(model, batch):
+        x, y = batch
+        return nn.functional.cross_entropy(model(x), y)
+
+    widths = [64, 256, 1024]
+    rows = cc.collect_coords({w: (lambda w=w: mu_mlp(w)) for w in widths}, loader, steps=4, loss_fn=loss_fn,
+                             lr=0.01, progress=False)
+    assert {row["kind"] for row in rows} == {"Linear", "ReLU", "MuReadout"}
+    assert cc.check(rows).passed
+    sp_rows = cc.collect_coords({w: (lambda w=w: mlp(w, nn.Linear)) for w in widths}, loader, steps=4,
+                                loss_fn=loss_fn, lr=0.01, mup_optimizer=False, progress=False)
+    assert not cc.check(sp_rows).passed
+
+
+def test_cli_writes_plot_and_numbers(tmp_path, capsys):
+    out = tmp_path / "coord.png"
+    code = cli_main(["coord-check", "--arch", "bert", "--widths", "64", "128", "--steps", "2", "--out", str(out)])
+    assert code == 0
+    assert out.stat().st_size > 10_000
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert set(record["variants"]) == {"sp", "mup"} and record["variants"]["mup"]["passed"]
+    assert "bert mup: PASS" in capsys.readouterr().out

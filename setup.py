@@ -20,6 +20,6 @@ setup(
         "tqdm>=4.66",
         "safetensors>=0.4",
     ],
-    extras_require={"dev": ["pytest>=8"]},
+    extras_require={"dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"]},
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

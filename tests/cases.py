@@ -23,6 +23,25 @@ def gpt2_config(width=32, cls=mt.MuGPT2Config, **overrides):
     return cls(**fields)
 
 
+def roberta_config(width=32, cls=mt.MuRobertaConfig, **overrides):
+    return bert_config(width, cls, **{"pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2, **overrides})
+
+
+def llama_config(width=32, cls=mt.MuLlamaConfig, **overrides):
+    fields = dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=2 * width, num_attention_heads=4,
+                  num_key_value_heads=2, num_hidden_layers=2, max_position_embeddings=32, num_labels=3,
+                  pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    fields.update(overrides)
+    return cls(**fields)
+
+
+def t5_config(width=32, cls=mt.MuT5Config, **overrides):
+    fields = dict(vocab_size=VOCAB, d_model=width, d_ff=2 * width, d_kv=width // 4, num_heads=4, num_layers=2,
+                  num_labels=3, dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    fields.update(overrides)
+    return cls(**fields)
+
+
 def _ids(*shape):
     return torch.randint(3, VOCAB, shape)
 
@@ -36,6 +55,14 @@ def inputs_for(kind: str) -> dict:
     B, T = BATCH, SEQ
     if kind in ("base",):
         return {"input_ids": _ids(B, T)}
+    if kind == "s2s_base":
+        return {"input_ids": _ids(B, T), "decoder_input_ids": _ids(B, T)}
+    if kind == "s2s":
+        return {"input_ids": _ids(B, T), "labels": _labels(VOCAB, B, T)}
+    if kind == "eos_seqcls":  # T5 pools at the one <eos> (id 1) of each example
+        ids = _ids(B, T)
+        ids[:, -1] = 1
+        return {"input_ids": ids, "labels": _labels(3, B)}
     if kind in ("lm", "mlm", "causal", "token"):
         n = VOCAB if kind != "token" else 3
         return {"input_ids": _ids(B, T), "labels": _labels(n, B, T)}
@@ -83,14 +110,50 @@ CASES = [
     (mt.MuGPT2ForQuestionAnswering, transformers.GPT2ForQuestionAnswering, gpt2_config, "qa",
      "AutoModelForQuestionAnswering", {}),
 ]
-CASE_IDS = [case[0].__name__ for case in CASES]
+CASES += [
+    (mt.MuRobertaModel, transformers.RobertaModel, roberta_config, "base", "AutoModel", {}),
+    (mt.MuRobertaForMaskedLM, transformers.RobertaForMaskedLM, roberta_config, "mlm", "AutoModelForMaskedLM", {}),
+    (mt.MuRobertaForCausalLM, transformers.RobertaForCausalLM, roberta_config, "causal", "AutoModelForCausalLM",
+     {"is_decoder": True}),
+    (mt.MuRobertaForSequenceClassification, transformers.RobertaForSequenceClassification, roberta_config,
+     "seqcls", "AutoModelForSequenceClassification", {}),
+    (mt.MuRobertaForTokenClassification, transformers.RobertaForTokenClassification, roberta_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuRobertaForQuestionAnswering, transformers.RobertaForQuestionAnswering, roberta_config, "qa",
+     "AutoModelForQuestionAnswering", {"num_labels": 2}),
+    (mt.MuRobertaForMultipleChoice, transformers.RobertaForMultipleChoice, roberta_config, "choice",
+     "AutoModelForMultipleChoice", {}),
+    (mt.MuT5Model, transformers.T5Model, t5_config, "s2s_base", "AutoModel", {}),
+    (mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, t5_config, "s2s",
+     "AutoModelForSeq2SeqLM", {}),
+    (mt.MuT5EncoderModel, transformers.T5EncoderModel, t5_config, "base", "AutoModelForTextEncoding", {}),
+    (mt.MuT5ForSequenceClassification, transformers.T5ForSequenceClassification, t5_config, "eos_seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuT5ForTokenClassification, transformers.T5ForTokenClassification, t5_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuT5ForQuestionAnswering, transformers.T5ForQuestionAnswering, t5_config, "qa",
+     "AutoModelForQuestionAnswering", {"num_labels": 2}),
+    (mt.MuLlamaModel, transformers.LlamaModel, llama_config, "base", "AutoModel", {}),
+    (mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, llama_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, llama_config, "lm", "AutoModelForCausalLM",
+     {"tie_word_embeddings": True}),
+    (mt.MuLlamaForSequenceClassification, transformers.LlamaForSequenceClassification, llama_config, "seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuLlamaForTokenClassification, transformers.LlamaForTokenClassification, llama_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuLlamaForQuestionAnswering, transformers.LlamaForQuestionAnswering, llama_config, "qa",
+     "AutoModelForQuestionAnswering", {}),
+]
+CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "") for case in CASES]
 
 
 def base_of(config_factory, width):
-    """`mup_base` for a config factory at base width `width` (FFN at 2x or 4x, as the factory does)."""
-    if config_factory is bert_config:
-        return {"hidden_size": width, "intermediate_size": 2 * width}
-    return {"n_embd": width}
+    """`mup_base` for a config factory at base width `width` (FFN and head dims as the factory sets them)."""
+    if config_factory is gpt2_config:
+        return {"n_embd": width}
+    if config_factory is t5_config:
+        return {"d_model": width, "d_ff": 2 * width, "d_kv": width // 4}
+    return {"hidden_size": width, "intermediate_size": 2 * width}
 
 
 def tensors_of(output) -> dict:

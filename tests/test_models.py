@@ -14,7 +14,7 @@ def test_forward_backward(mu_class, sp_class, make_config, kind, auto_name, extr
     config = make_config(width=64, mup_base=base_of(make_config, 32), **extra)
     model = mu_class(config)
     out = model(**inputs_for(kind))
-    loss = out.loss if kind != "base" else out.last_hidden_state.pow(2).mean()
+    loss = out.last_hidden_state.pow(2).mean() if kind in ("base", "s2s_base") else out.loss
     if kind == "double":
         loss = loss + out.mc_loss
     assert torch.isfinite(loss)
@@ -23,18 +23,19 @@ def test_forward_backward(mu_class, sp_class, make_config, kind, auto_name, extr
         assert hasattr(p, "infshape"), name
         assert p.grad is None or torch.isfinite(p.grad).all(), name
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
-    if kind != "base":
+    if kind not in ("base", "s2s_base"):
         assert any(isinstance(m, MuReadout) for m in model.modules()), "every head must have a MuReadout"
 
 
 @pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
 def test_equals_upstream_at_base_width(mu_class, sp_class, make_config, kind, auto_name, extra):
-    """Base dims = own dims, attn_mult = sqrt(d_head), output_mult = 1: muP computes what SP computes."""
+    """Base dims = own dims, default attn_mult (sqrt(d_head); T5: d_kv), output_mult = 1: muP = SP."""
     sp_config = make_config(cls=getattr(transformers, type(make_config()).__name__[2:]),
-                            initializer_range=0.2, **extra)
+                            initializer_range=0.2, initializer_factor=3.0, **extra)
     sp_model = sp_class(sp_config).eval()
-    mu_config = make_config(attn_mult=math.sqrt(sp_config.hidden_size // sp_config.num_attention_heads),
-                            output_mult=1.0, **extra)
+    mu_config = make_config(output_mult=1.0, **extra)
+    assert mu_config.base_attn_mult() == (mu_config.mup_head_dim() if "T5" in mu_class.__name__
+                                          else math.sqrt(mu_config.mup_head_dim()))
     mu_model = mu_class(mu_config).eval()
     result = mu_model.load_state_dict(sp_model.state_dict(), strict=True)
     assert not result.missing_keys and not result.unexpected_keys

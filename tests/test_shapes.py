@@ -3,15 +3,20 @@ import re
 
 import pytest
 from mup import MuReadout
+from torch import nn
 
 import mutransformers as mt
 from cases import CASE_IDS, CASES, base_of
 from mutransformers.core.shapes import Conv1DInfShape
 
-HIDDEN = re.compile(r"(query|key|value|dense|c_attn|c_proj|c_fc|q_attn)\.weight$")
-READOUT_MODULES = {"classifier", "qa_outputs", "score", "lm_head", "cls.seq_relationship",
-                   "cls.predictions.decoder", "multiple_choice_head.summary"}
-EMBEDDINGS = re.compile(r"(word_embeddings|position_embeddings|token_type_embeddings|wte|wpe)\.weight$")
+HIDDEN = re.compile(r"\.(query|key|value|dense|c_attn|c_proj|c_fc|q_attn|[qkvo]_proj|gate_proj|up_proj|down_proj"
+                    r"|q|k|v|o|wi|wo|wi_0|wi_1)\.weight$")
+READOUT_MODULES = {"classifier", "qa_outputs", "score", "lm_head", "cls.seq_relationship", "cls.predictions.decoder",
+                   "multiple_choice_head.summary", "lm_head.decoder", "classifier.out_proj",
+                   "classification_head.out_proj"}
+EMBEDDINGS = re.compile(r"(word_embeddings|position_embeddings|token_type_embeddings|wte|wpe|embed_tokens|shared)"
+                        r"\.weight$")
+FINITE = re.compile(r"relative_attention_bias\.weight$")  # (buckets, heads): heads fixed
 
 
 @pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
@@ -20,7 +25,8 @@ def test_infshape_classification(mu_class, sp_class, make_config, kind, auto_nam
     model = mu_class(config)
     modules = dict(model.named_modules())
     readouts = {name for name, m in modules.items() if isinstance(m, MuReadout)}
-    assert readouts == READOUT_MODULES & set(modules), "every width->fixed linear map is a MuReadout"
+    linears = {name for name, m in modules.items() if isinstance(m, nn.Linear)}
+    assert readouts == READOUT_MODULES & linears, "every width->fixed linear map is a MuReadout"
     for name, p in model.named_parameters():
         shape = p.infshape
         module_name = name.rsplit(".", 1)[0]
@@ -32,6 +38,8 @@ def test_infshape_classification(mu_class, sp_class, make_config, kind, auto_nam
             assert shape.ninf() == 2 and shape.width_mult() == 2, name
         elif EMBEDDINGS.search(name):
             assert [d.isinf() for d in shape] == [False, True], name
+        elif FINITE.search(name):
+            assert shape.ninf() == 0, name
         else:
             raise AssertionError(f"unexpected parameter {name}")
     for readout in readouts:  # tied readouts read their width off the embedding

@@ -22,9 +22,9 @@ def attention_multiplier(config, query_weight) -> float:
     infshape = getattr(query_weight, "infshape", None)
     width_mult = infshape.width_mult() if infshape is not None else 1.0
     if width_mult == 1.0:
-        return math.sqrt(config.mup_head_dim())
+        return config.default_attn_mult(config.mup_head_dim())
     base_head_dim = config.mup_head_dim() / width_mult
-    config.attn_mult = math.sqrt(base_head_dim)
+    config.attn_mult = config.default_attn_mult(base_head_dim)
     logger.warning(
         "attn_mult is not set and the base model's head count is unknown (base shapes came from a "
         "file): assuming the base had the same head count, i.e. base d_head = %g and attn_mult = %.4g. "
@@ -32,9 +32,13 @@ def attention_multiplier(config, query_weight) -> float:
     return config.attn_mult
 
 
-def set_attention_scaling(module, attn_mult: float, head_dim: int):
-    """scaling = attn_mult / d_head, keeping any upstream per-layer factor (GPT-2's 1/(layer+1))."""
+def set_attention_scaling(module, attn_mult: float, head_dim: int, folded_into_init: bool = False):
+    """scaling = attn_mult / d_head, keeping any upstream per-layer factor (GPT-2's 1/(layer+1)).
+
+    ``folded_into_init``: the architecture has no 1/sqrt(d_head) in its forward (T5 puts it in the
+    query's init), so its upstream ``scaling`` (1.0) carries no per-layer factor to keep.
+    """
     if not hasattr(module, "sp_scaling"):
         module.sp_scaling = module.scaling
-    layer_factor = module.sp_scaling * math.sqrt(head_dim)
+    layer_factor = 1.0 if folded_into_init else module.sp_scaling * math.sqrt(head_dim)
     module.scaling = layer_factor * attn_mult / head_dim  ### muP: 1/d attention

@@ -3,6 +3,7 @@
 A muP config is the upstream config plus the hyperparameters muP adds (TP V, Section 8 and
 Appendix F) and a record of the *base* model the widths are measured against.
 """
+import contextlib
 import copy
 import math
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class MuConfigMixin:
     # Declared by each architecture (class attributes, not config fields).
     mup_width_fields = ()
     mup_head_field = ""
+    mup_heads_must_divide = True  # width % heads == 0 (False where d_head is a field of its own)
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
@@ -76,11 +78,32 @@ class MuConfigMixin:
                 setattr(delta, name, 2 * value)
         return delta
 
+    def default_attn_mult(self, base_head_dim: float) -> float:
+        """attn_mult that makes muP attention equal this architecture's own at base width: sqrt(d_head)."""
+        return math.sqrt(base_head_dim)
+
     def base_attn_mult(self) -> float:
-        """attn_mult to use: the explicit one, else sqrt(base d_head)."""
+        """attn_mult to use: the explicit one, else the default for the base head dim."""
         if self.attn_mult is not None:
             return float(self.attn_mult)
-        return math.sqrt(self.mup_base_config().mup_head_dim())
+        return self.default_attn_mult(self.mup_base_config().mup_head_dim())
+
+    @contextlib.contextmanager
+    def base_dims(self):
+        """Within it, this config's width fields hold the base model's values.
+
+        Upstream init formulas that read dims (T5: std = d_model**-0.5, ...) then draw the *base*
+        model; the infshape-aware samplers add the muP width factor (see core/init.py).
+        """
+        overrides = {self._canonical_field(k): v for k, v in (self.mup_base or {}).items()}
+        saved = {name: getattr(self, name) for name in overrides}
+        try:
+            for name, value in overrides.items():
+                setattr(self, name, value)
+            yield self
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
 
     # -- validation -------------------------------------------------------------------------
     def validate_mup(self):
@@ -97,9 +120,10 @@ class MuConfigMixin:
         if self.mup_base_shapes is not None and not isinstance(self.mup_base_shapes, dict):
             raise MuPError(f"mup_base_shapes must be a dict {{name: [base dims]}} or a path to a .bsh file, "
                            f"got {type(self.mup_base_shapes).__name__}.")
-        self._check_heads_divide(self, "the model")
-        if self.mup_base:
-            self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
+        if self.mup_heads_must_divide:
+            self._check_heads_divide(self, "the model")
+            if self.mup_base:
+                self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
 
     def _validate_mup_base(self):
         if not isinstance(self.mup_base, dict):

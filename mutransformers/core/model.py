@@ -28,6 +28,7 @@ from .shapes import attach_infshapes, building_probe, derived_base_shapes, fix_c
 
 class MuPreTrainedModel:
     mup_attention_classes: tuple = ()
+    mup_attention_folded_into_init = False  # T5: no 1/sqrt(d_head) in the forward (see attention.py)
 
     @staticmethod
     def mup_query_weights(module) -> list:
@@ -64,10 +65,10 @@ class MuPreTrainedModel:
 
     @torch.no_grad()
     def _init_weights(self, module):
-        ### muP: upstream rules, hidden stds / sqrt(width_mult) read from each parameter's infshape
+        ### muP: the upstream rules as they would draw the base model, then hidden stds / sqrt(width_mult)
         if isinstance(module, Conv1D):
             fix_conv1d_infshape(module)  # after a hand-called mup.set_base_shapes
-        with mup_init_functions():
+        with mup_init_functions(), self.config.base_dims():
             super()._init_weights(module)
         if isinstance(module, MuReadout) and self.config.readout_zero_init and not self._is_tied(module):
             zeros_unless_loaded(module.weight)
@@ -81,7 +82,8 @@ class MuPreTrainedModel:
 
     def _set_attention(self, module):
         query_weight = self.mup_query_weights(module)[0][0]
-        set_attention_scaling(module, attention_multiplier(self.config, query_weight), self.config.mup_head_dim())
+        set_attention_scaling(module, attention_multiplier(self.config, query_weight), self.config.mup_head_dim(),
+                              self.mup_attention_folded_into_init)
 
     def _is_tied(self, readout) -> bool:
         # zero-init must never reach a shared input embedding (microsoft/mutransformers did that)

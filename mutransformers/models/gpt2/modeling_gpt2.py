@@ -55,6 +55,7 @@ class MuGPT2ForQuestionAnswering(MuGPT2PreTrainedModel, upstream.GPT2ForQuestion
 AUTO_CLASSES = {
     "AutoModel": MuGPT2Model,
     "AutoModelForCausalLM": MuGPT2LMHeadModel,
+    "AutoModelForPreTraining": MuGPT2LMHeadModel,
     "AutoModelForSequenceClassification": MuGPT2ForSequenceClassification,
     "AutoModelForTokenClassification": MuGPT2ForTokenClassification,
     "AutoModelForQuestionAnswering": MuGPT2ForQuestionAnswering,

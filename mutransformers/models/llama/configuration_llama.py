@@ -1,0 +1,22 @@
+"""muP Llama config: ``LlamaConfig`` plus the muP fields of ``MuConfigMixin``."""
+from transformers import LlamaConfig
+
+from ...core import MuConfigMixin
+
+
+class MuLlamaConfig(MuConfigMixin, LlamaConfig):
+    model_type = "mullama"
+    # head_dim is a width of its own (q/k/v/o shapes scale with it); num_key_value_heads stays fixed
+    mup_width_fields = ("hidden_size", "intermediate_size", "head_dim")
+    mup_head_field = "num_attention_heads"
+    mup_heads_must_divide = False  # Llama allows head_dim * heads != hidden_size
+
+    def mup_head_dim(self) -> int:
+        return self.head_dim
+
+    def mup_base_config(self):
+        base = super().mup_base_config()
+        ### muP: upstream derives head_dim = hidden_size // heads once; the base derives its own
+        if "head_dim" not in (self.mup_base or {}) and self.head_dim == self.hidden_size // self.num_attention_heads:
+            base.head_dim = base.hidden_size // base.num_attention_heads
+        return base

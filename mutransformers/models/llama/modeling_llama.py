@@ -1,0 +1,52 @@
+"""muP Llama: each class is the upstream one with the shared muP mixin.
+
+Grouped-query attention needs nothing special: k_proj/v_proj map the width to
+``num_key_value_heads * head_dim``, a width too, so they are hidden weights like q_proj. RMSNorm
+weights are vector-like. The LM head is untied by default (an ``nn.Linear`` readout); with
+``tie_word_embeddings=True`` it shares the input embedding.
+"""
+from transformers.models.llama import modeling_llama as upstream
+
+from ...core import MuPreTrainedModel
+from .configuration_llama import MuLlamaConfig
+
+
+class MuLlamaPreTrainedModel(MuPreTrainedModel, upstream.LlamaPreTrainedModel):
+    config_class = MuLlamaConfig
+    config: MuLlamaConfig
+    mup_attention_classes = (upstream.LlamaAttention,)
+    coord_check_modules = {"mlp": (upstream.LlamaMLP,)}  # activations the coordinate check records
+
+    @staticmethod
+    def mup_query_weights(module):
+        return [(module.q_proj.weight, None)]
+
+
+class MuLlamaModel(MuLlamaPreTrainedModel, upstream.LlamaModel):
+    pass
+
+
+class MuLlamaForCausalLM(MuLlamaPreTrainedModel, upstream.LlamaForCausalLM):
+    pass
+
+
+class MuLlamaForSequenceClassification(MuLlamaPreTrainedModel, upstream.LlamaForSequenceClassification):
+    pass
+
+
+class MuLlamaForTokenClassification(MuLlamaPreTrainedModel, upstream.LlamaForTokenClassification):
+    pass
+
+
+class MuLlamaForQuestionAnswering(MuLlamaPreTrainedModel, upstream.LlamaForQuestionAnswering):
+    pass
+
+
+# Auto class name -> muP class, registered by mutransformers.auto on import.
+AUTO_CLASSES = {
+    "AutoModel": MuLlamaModel,
+    "AutoModelForCausalLM": MuLlamaForCausalLM,
+    "AutoModelForSequenceClassification": MuLlamaForSequenceClassification,
+    "AutoModelForTokenClassification": MuLlamaForTokenClassification,
+    "AutoModelForQuestionAnswering": MuLlamaForQuestionAnswering,
+}

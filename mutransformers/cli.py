@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from . import coord_check as cc
+from . import upstream_diff
 
 
 def coord_check_command(args) -> int:
@@ -28,6 +29,19 @@ def coord_check_command(args) -> int:
     return 1 if failed_mup else 0
 
 
+def diff_command(args) -> int:
+    if args.fingerprints:
+        Path(args.fingerprints).write_text(json.dumps(upstream_diff.fingerprints(), indent=1) + "\n")
+        print(f"wrote {args.fingerprints}")
+        return 0
+    if not args.arch:
+        raise SystemExit(f"name an architecture: {sorted(upstream_diff.ARCH_NAMES)}")
+    for path in upstream_diff.write_originals(args.arch, args.out):
+        print(f"wrote {path}")
+    print(upstream_diff.render(args.arch))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mutransformers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +57,12 @@ def main(argv=None) -> int:
     coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE)
     coord.add_argument("--out", default="coord_check.png")
     coord.set_defaults(handler=coord_check_command)
+    diff = commands.add_parser("diff", help="our muP overrides beside the upstream code they replace")
+    diff.add_argument("arch", nargs="?", choices=sorted(upstream_diff.ARCH_NAMES))
+    diff.add_argument("--out", help="folder for _original_*.py (default: next to our model files)")
+    diff.add_argument("--fingerprints", metavar="PATH",
+                      help="instead, write the fingerprints of every upstream method we override or rely on")
+    diff.set_defaults(handler=diff_command)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -12,19 +12,24 @@ from mutransformers.cli import main as cli_main
 WIDTHS = [64, 128, 256, 512]
 
 
-@pytest.mark.parametrize("arch", ["gpt2", "bert"])
-@pytest.mark.parametrize("optimizer, lr", [("adam", 1e-2), ("sgd", 0.5)])
+ALL_ARCHS = sorted(cc.ARCHS)
+
+
+@pytest.mark.parametrize("arch, optimizer, lr", [(arch, "adam", 1e-2) for arch in ALL_ARCHS]
+                         + [("gpt2", "sgd", 0.5), ("bert", "sgd", 0.5)])
 def test_mup_passes(arch, optimizer, lr):
-    result = cc.check(cc.run(arch, WIDTHS, "mup", steps=8, optimizer=optimizer, lr=lr, progress=False))
+    # 2 seeds: Llama's small attention outputs (RMS 0.02-0.09) give a single seed slope noise up to 0.31
+    result = cc.check(cc.run(arch, WIDTHS, "mup", steps=8, optimizer=optimizer, lr=lr, seeds=2, progress=False))
     assert result.passed, result.summary()
 
 
-@pytest.mark.parametrize("arch", ["gpt2", "bert"])
-@pytest.mark.parametrize("variant, offending_kind", [
-    ("sp", None),                              # grows everywhere
-    ("mup_attn_sqrt_d", "attn_logits"),        # q.k/sqrt(d) grows like sqrt(d) once q, k align
-    ("mup_linear_readout", "logits"),          # no 1/width_mult: logits grow like width
-])
+# Llama's 1/sqrt(d) control is left out: with RoPE its logits slope reaches only 0.13 in 8 steps
+# (README, Limitations); the other two controls catch it.
+@pytest.mark.parametrize("arch, variant, offending_kind",
+                         [(arch, "sp", None) for arch in ALL_ARCHS]                      # grows everywhere
+                         + [(arch, "mup_linear_readout", "logits") for arch in ALL_ARCHS]  # no 1/width_mult
+                         + [(arch, "mup_attn_sqrt_d", "attn_logits")                  # q.k/sqrt(d) ~ sqrt(d)
+                            for arch in ALL_ARCHS if arch != "llama"])
 def test_negative_controls_fail(arch, variant, offending_kind):
     rows = cc.run(arch, WIDTHS, variant, steps=8, progress=False)
     result = cc.check(rows)

@@ -6,6 +6,8 @@ import torch
 import transformers
 from mup import MuReadout
 
+import mutransformers as mt
+
 from cases import CASE_IDS, CASES, base_of, inputs_for, tensors_of
 
 
@@ -65,3 +67,13 @@ def test_save_load_round_trip(tmp_path, mu_class, sp_class, make_config, kind, a
     inputs = inputs_for(kind)
     for key, value in tensors_of(model(**inputs)).items():
         assert (value - tensors_of(loaded(**inputs))[key]).abs().max() == 0, key
+
+
+@pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
+def test_base_shapes_of_another_depth_are_a_clear_error(tmp_path, mu_class, sp_class, make_config, kind,
+                                                        auto_name, extra):
+    deeper = mu_class(make_config(width=32, num_hidden_layers=3, **extra))
+    path = str(tmp_path / "deeper.bsh")
+    mt.make_base_shapes(deeper, savefile=path)
+    with pytest.raises(mt.MuPError, match=r"do not match .*another depth.*Regenerate"):
+        mu_class(make_config(width=64, mup_base_shapes=path, attn_mult=1.0, **extra))

@@ -73,10 +73,11 @@ def module_kinds(model: nn.Module, declared_by=None) -> dict:
             if not list(module.children()):
                 kinds[module] = type(module).__name__
         return kinds
-    if hasattr(model, "get_input_embeddings") and model.get_input_embeddings() is not None:
-        kinds[model.get_input_embeddings()] = "embedding"
+    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
     for module in model.modules():
-        if isinstance(module, GradientCheckpointingLayer):
+        if isinstance(module, nn.Embedding) and embeddings is not None and module.weight is embeddings.weight:
+            kinds[module] = "embedding"  # T5's encoder and decoder each look up the shared table
+        elif isinstance(module, GradientCheckpointingLayer):
             kinds[module] = "block"
         elif isinstance(module, declared_by.mup_attention_classes):
             kinds[module] = "attn_out"

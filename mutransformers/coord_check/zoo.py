@@ -1,16 +1,16 @@
 """Model families for the coordinate check: muP, standard parametrization, and known-bad muP.
 
-Each architecture is a tiny LM (2 layers, 4 heads, so d_head grows with width) with vocabulary 256
-and no dropout. Variants:
+Each architecture is a tiny LM (2 layers, 4 heads, so d_head grows with width; T5: 2 + 2 layers)
+with vocabulary 256 and no dropout. Variants:
 
 * ``mup``: our model, base width = the smallest width checked;
 * ``sp``: the plain transformers model with the same dims, trained with plain Adam/SGD;
-* ``mup_attn_sqrt_d``: muP but attention scaled 1/sqrt(d_head) at every width (mup issue #8);
+* ``mup_attn_sqrt_d``: muP but attention scaled 1/sqrt(d_head) at every width (mup issue #8; for T5,
+  its unscaled q.k);
 * ``mup_linear_readout``: muP but readouts left as plain ``nn.Linear`` (no 1/width_mult).
 
 The last two are negative controls: the check must fail them.
 """
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -33,8 +33,7 @@ class Arch:
     sp_class: type
     dims: Callable[[int], dict]  # width -> config fields
     base: Callable[[int], dict]  # base width -> mup_base
-    heads_field: str
-    masked: bool  # masked LM (else causal)
+    masked: bool  # masked LM (else causal, or seq2seq for T5: labels are the input)
 
 
 def _gpt2_dims(width):
@@ -48,12 +47,34 @@ def _bert_dims(width):
                 attention_probs_dropout_prob=0.0)
 
 
+def _roberta_dims(width):
+    return dict(_bert_dims(width), max_position_embeddings=130, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+
+
+def _llama_dims(width):
+    return dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=4 * width, num_attention_heads=4,
+                num_key_value_heads=2, num_hidden_layers=2, max_position_embeddings=128, pad_token_id=0,
+                bos_token_id=0, eos_token_id=0)
+
+
+def _t5_dims(width):
+    return dict(vocab_size=VOCAB, d_model=width, d_ff=4 * width, d_kv=width // 4, num_heads=4, num_layers=2,
+                dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+
+
+def _hidden_and_ffn(w):
+    return {"hidden_size": w, "intermediate_size": 4 * w}
+
+
 ARCHS = {
     "gpt2": Arch(mt.MuGPT2LMHeadModel, transformers.GPT2LMHeadModel, _gpt2_dims,
-                 lambda w: {"n_embd": w, "n_inner": 4 * w}, "n_head", masked=False),
-    "bert": Arch(mt.MuBertForMaskedLM, transformers.BertForMaskedLM, _bert_dims,
-                 lambda w: {"hidden_size": w, "intermediate_size": 4 * w}, "num_attention_heads",
-                 masked=True),
+                 lambda w: {"n_embd": w, "n_inner": 4 * w}, masked=False),
+    "bert": Arch(mt.MuBertForMaskedLM, transformers.BertForMaskedLM, _bert_dims, _hidden_and_ffn, masked=True),
+    "roberta": Arch(mt.MuRobertaForMaskedLM, transformers.RobertaForMaskedLM, _roberta_dims, _hidden_and_ffn,
+                    masked=True),
+    "llama": Arch(mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
+    "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
+               lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False),
 }
 
 
@@ -67,9 +88,10 @@ def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, **o
     dims = {**spec.dims(width), **overrides}
     if variant == "sp":
         return spec.sp_class(spec.sp_class.config_class(**dims))
-    if variant == "mup_attn_sqrt_d":  # attn_mult = sqrt(d_head of this width): 1/sqrt(d) everywhere
-        dims["attn_mult"] = math.sqrt(width // dims[spec.heads_field])
-    model = spec.mu_class(spec.mu_class.config_class(mup_base=spec.base(base_width), **dims))
+    config = spec.mu_class.config_class(mup_base=spec.base(base_width), **dims)
+    if variant == "mup_attn_sqrt_d":  # the architecture's own attention scale at every width (mup issue #8)
+        config.attn_mult = config.default_attn_mult(config.mup_head_dim())
+    model = spec.mu_class(config)
     if variant == "mup_linear_readout":
         for module in model.modules():
             if isinstance(module, MuReadout):

@@ -87,6 +87,9 @@ class MuT5ForQuestionAnswering(MuT5PreTrainedModel, upstream.T5ForQuestionAnswer
     pass
 
 
+# Upstream code we rely on without overriding it (fingerprinted by tests/test_upstream.py).
+UPSTREAM_RELIED_ON = [upstream.T5ForConditionalGeneration.forward]  # multiplies by self.model_dim**-0.5
+
 # Auto class name -> muP class, registered by mutransformers.auto on import.
 AUTO_CLASSES = {
     "AutoModel": MuT5Model,

@@ -2,9 +2,11 @@
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from . import coord_check as cc
+from . import sweep as sw
 from . import upstream_diff
 
 
@@ -42,6 +44,37 @@ def diff_command(args) -> int:
     return 0
 
 
+def sweep_command(args) -> int:
+    run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
+                  "vocab_size": args.vocab_size, "n_layer": args.n_layer}
+    sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
+                     seeds=args.seeds, run_fields=run_fields)
+    start = time.perf_counter()
+    if args.storage:
+        from .sweep.distributed import run_worker
+        done = run_worker(sweep, args.results, args.data, args.storage, args.study)
+    else:
+        done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
+    print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")
+    return 0
+
+
+def sweep_report_command(args) -> int:
+    records = sw.load(args.results)
+    if not records:
+        raise SystemExit(f"No finished runs in {args.results}.")
+    summary = sw.analyze(records)
+    out = Path(args.out)
+    sw.plot_sweep(records, out)
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
+    for name, s in summary.items():
+        optima = ", ".join(f"{r['width']}: {r['best_log2_lr']:g}" for r in s["widths"])
+        print(f"{name}: optimal log2 LR per width {{{optima}}}; shift {s['optimum_shift_steps']:g} grid steps; "
+              f"best loss falls with width: {s['best_loss_falls_with_width']}")
+    print(f"wrote {out} and {out.with_suffix('.json')}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mutransformers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +96,27 @@ def main(argv=None) -> int:
     diff.add_argument("--fingerprints", metavar="PATH",
                       help="instead, write the fingerprints of every upstream method we override or rely on")
     diff.set_defaults(handler=diff_command)
+    sweep = commands.add_parser("sweep", help="LR sweep: arch x muP/SP x width x log2 LR x seed (JSONL results)")
+    sweep.add_argument("--archs", nargs="+", choices=sorted(cc.ARCHS), default=["gpt2"])
+    sweep.add_argument("--params", nargs="+", choices=["mup", "sp"], default=["mup", "sp"])
+    sweep.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512])
+    sweep.add_argument("--log2-lrs", type=float, nargs="+", default=list(range(-12, -4)))
+    sweep.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    sweep.add_argument("--steps", type=int, default=300)
+    sweep.add_argument("--batch-size", type=int, default=16)
+    sweep.add_argument("--seq-len", type=int, default=128)
+    sweep.add_argument("--vocab-size", type=int, default=2048)
+    sweep.add_argument("--n-layer", type=int, default=2)
+    sweep.add_argument("--data", default="../shared/data/wikitext-2", help="folder with test.txt (train) and valid.txt (eval)")
+    sweep.add_argument("--results", default="sweep_results.jsonl")
+    sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")
+    sweep.add_argument("--storage", help="Optuna storage URL (e.g. postgresql://host/db): run as a distributed worker")
+    sweep.add_argument("--study", default="mutransformers-sweep")
+    sweep.set_defaults(handler=sweep_command)
+    report = commands.add_parser("sweep-report", help="optimal LR per width, shifts, the TP V Fig. 1 plot")
+    report.add_argument("results")
+    report.add_argument("--out", default="lr_transfer.png")
+    report.set_defaults(handler=sweep_report_command)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -2,7 +2,7 @@
 from .plot import plot_coords
 from .record import collect_coords, module_kinds
 from .verdict import MAX_SLOPE, CoordCheckResult, check, fit_slopes
-from .zoo import ARCHS, VARIANTS, build, family, markov_batches, uses_mup_optimizer
+from ..families import ARCHS, VARIANTS, build, family, markov_batches, uses_mup_optimizer
 
 
 def run(arch: str, widths, variant: str = "mup", *, steps: int = 4, optimizer: str = "adam", lr: float = 1e-2,

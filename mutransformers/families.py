@@ -1,6 +1,7 @@
-"""Model families for the coordinate check: muP, standard parametrization, and known-bad muP.
+"""Model families of growing width for the coordinate check and LR sweeps: muP, standard
+parametrization, and known-bad muP.
 
-Each architecture is a tiny LM (2 layers, 4 heads, so d_head grows with width; T5: 2 + 2 layers)
+Each architecture is a small LM (2 layers, 4 heads, so d_head grows with width; T5: 2 + 2 layers)
 with vocabulary 256 and no dropout. Variants:
 
 * ``mup``: our model, base width = the smallest width checked;
@@ -21,7 +22,7 @@ from torch import nn
 
 import mutransformers as mt
 
-from ..core.errors import MuPError
+from .core.errors import MuPError
 
 VOCAB = 256
 VARIANTS = ("mup", "sp", "mup_attn_sqrt_d", "mup_linear_readout")

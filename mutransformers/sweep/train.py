@@ -1,0 +1,94 @@
+"""One LR-sweep run: build a model, train it on a fixed token budget, report held-out loss.
+
+muP runs use ``MuAdamW`` on our model (base width = the sweep's smallest width); SP runs use
+``torch.optim.AdamW`` on the plain transformers model with the same dims. The schedule is linear
+warmup then cosine decay, a ``LambdaLR``: it multiplies every group's own LR by the same factor,
+so mup's per-group ratios (hidden weights: lr / width_mult) hold at every step.
+"""
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+from transformers import get_cosine_schedule_with_warmup
+
+from .. import families
+from ..optim import MuAdamW
+from . import data
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    arch: str
+    param: str          # "mup" or "sp"
+    width: int
+    log2_lr: float
+    seed: int
+    base_width: int = 64
+    steps: int = 300
+    batch_size: int = 16
+    seq_len: int = 128
+    vocab_size: int = 2048
+    n_layer: int = 2
+    warmup: float = 0.1   # fraction of steps
+    weight_decay: float = 0.0
+    eval_batches: int = 16
+
+    def key(self) -> str:
+        return "|".join(f"{k}={v}" for k, v in asdict(self).items())
+
+
+def build_model(run: RunConfig):
+    variant = "mup" if run.param == "mup" else "sp"
+    overrides = {"vocab_size": run.vocab_size}
+    layers_field = {"gpt2": "n_layer", "t5": "num_layers"}.get(run.arch, "num_hidden_layers")
+    overrides[layers_field] = run.n_layer
+    return families.build(run.arch, run.width, variant, run.base_width, **overrides)
+
+
+def make_optimizer(model, run: RunConfig):
+    lr = 2.0 ** run.log2_lr
+    if run.param == "mup":
+        return MuAdamW(model.parameters(), lr=lr, weight_decay=run.weight_decay)
+    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=run.weight_decay)
+
+
+@torch.no_grad()
+def evaluate(model, ids, run: RunConfig) -> float:
+    model.eval()
+    masked = families.ARCHS[run.arch].masked
+    losses = [model(**b).loss.item() for b in data.batches(ids, run.eval_batches, run.batch_size, run.seq_len,
+                                                              masked, seed=10_000)]
+    model.train()
+    return sum(losses) / len(losses)
+
+
+def train_run(run: RunConfig, data_dir, threads: int = 1) -> dict:
+    """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence."""
+    torch.set_num_threads(threads)
+    start = time.perf_counter()
+    train_ids, eval_ids = data.token_ids(data_dir, run.vocab_size)
+    torch.manual_seed(run.seed)
+    model = build_model(run)
+    model.train()
+    optimizer = make_optimizer(model, run)
+    schedule = get_cosine_schedule_with_warmup(optimizer, int(run.warmup * run.steps), run.steps)
+    masked = families.ARCHS[run.arch].masked
+    recent, diverged, step = [], False, 0
+    for step, batch in enumerate(data.batches(train_ids, run.steps, run.batch_size, run.seq_len, masked,
+                                              seed=run.seed), start=1):
+        loss = model(**batch).loss
+        if not torch.isfinite(loss):
+            diverged = True
+            break
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        recent = (recent + [loss.item()])[-20:]
+    eval_loss = math.nan if diverged else evaluate(model, eval_ids, run)
+    if not math.isfinite(eval_loss):
+        diverged = True
+    return {**asdict(run), "key": run.key(), "train_loss": sum(recent) / len(recent) if recent else math.nan,
+            "eval_loss": eval_loss, "diverged": diverged, "steps_done": step,
+            "wall_s": round(time.perf_counter() - start, 2)}

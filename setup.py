@@ -20,6 +20,9 @@ setup(
         "tqdm>=4.66",
         "safetensors>=0.4",
     ],
-    extras_require={"dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"]},
+    extras_require={
+        "sweep": ["optuna>=4"],  # distributed sweeps over a shared database
+        "dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4"],
+    },
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

@@ -8,9 +8,10 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def run_notebook(name: str) -> str:
-    """Executes a notebook (the kernel inherits os.environ) and returns its printed text."""
+    """Executes a notebook in its folder (the kernel inherits os.environ); returns its printed text."""
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     return "\n".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                      for out in cell.get("outputs", []))
 
@@ -21,3 +22,11 @@ def test_coord_check_notebook(monkeypatch):
     text = run_notebook("CoordCheck.ipynb")
     assert "gpt2 mup: PASS" in text and "bert mup: PASS" in text
     assert "gpt2 sp: FAIL" in text and "gpt2 mup_linear_readout: FAIL" in text
+
+
+def test_lr_transfer_notebook(monkeypatch, tmp_path):
+    monkeypatch.setenv("LRT_STEPS", "8")
+    monkeypatch.setenv("LRT_WIDTHS", "32 64")
+    monkeypatch.setenv("MUTRANSFORMERS_CACHE", str(tmp_path))
+    text = run_notebook("LRTransfer.ipynb")
+    assert "16 runs" in text and "gpt2 mup" in text and "shift" in text

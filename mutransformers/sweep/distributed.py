@@ -9,6 +9,7 @@ the source of truth for the report (and makes a re-run skip finished points, as 
 """
 import json
 import math
+import time
 
 from ..core.errors import MuPError
 from . import results
@@ -22,9 +23,14 @@ def _study(sweep: Sweep, storage: str, study_name: str):
     except ImportError as error:
         raise MuPError("Distributed sweeps need Optuna: pip install 'mutransformers[sweep]'.") from error
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    points = list(range(len(sweep.runs())))
-    return optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True,
-                               sampler=optuna.samplers.GridSampler({"point": points}, seed=0))
+    sampler = optuna.samplers.GridSampler({"point": list(range(len(sweep.runs())))}, seed=0)
+    for attempt in range(5):
+        try:
+            return optuna.create_study(study_name=study_name, storage=storage, load_if_exists=True, sampler=sampler)
+        except Exception:  # workers started together race to create the schema: the loser retries
+            if attempt == 4:
+                raise
+            time.sleep(0.5 + attempt)
 
 
 def run_worker(sweep: Sweep, results_path, data_dir, storage: str, study_name: str = "mutransformers-sweep") -> int:

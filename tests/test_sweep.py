@@ -1,0 +1,120 @@
+"""LR sweeps: schedules keep muP's LR ratios, divergence is data, sweeps resume and distribute."""
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import get_cosine_schedule_with_warmup
+
+import mutransformers as mt
+from mutransformers import sweep as sw
+from mutransformers.sweep import results
+from mutransformers.sweep.train import RunConfig, train_run
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
+TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("MUTRANSFORMERS_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def test_warmup_cosine_schedule_keeps_mup_ratios():
+    model = mt.GPT2LMHeadModel(mt.GPT2Config(n_embd=128, n_head=4, n_layer=1, vocab_size=50, mup_base={"n_embd": 32}))
+    optimizer = mt.MuAdamW(model.parameters(), lr=1e-2)
+    schedule = get_cosine_schedule_with_warmup(optimizer, 3, 10)
+    initial = [g["initial_lr"] for g in optimizer.param_groups]
+    assert sorted(set(initial)) == [pytest.approx(2.5e-3), pytest.approx(1e-2)]  # hidden: lr / width_mult 4
+    seen = set()
+    for _ in range(10):
+        optimizer.step()
+        schedule.step()
+        factors = [g["lr"] / lr0 for g, lr0 in zip(optimizer.param_groups, initial)]
+        assert max(factors) - min(factors) < 1e-12
+        seen.add(round(factors[0], 6))
+    assert len(seen) > 5  # the schedule did move the LRs
+
+
+def test_run_trains_and_a_diverging_run_is_recorded_not_raised():
+    ok = train_run(RunConfig(arch="gpt2", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY), DATA)
+    assert not ok["diverged"] and math.isfinite(ok["eval_loss"]) and ok["eval_loss"] < math.log(512) + 0.5
+    bad = train_run(RunConfig(arch="gpt2", param="sp", width=32, log2_lr=12, seed=0, base_width=32, **TINY), DATA)
+    assert bad["diverged"] and not math.isfinite(bad["eval_loss"])
+
+
+def test_masked_lm_run():
+    record = train_run(RunConfig(arch="bert", param="mup", width=32, log2_lr=-7, seed=0, base_width=32, **TINY), DATA)
+    assert math.isfinite(record["eval_loss"])
+
+
+def _sweep_cmd(results_path, *extra):
+    return [sys.executable, "-m", "mutransformers.cli", "sweep", "--widths", "32", "48", "--log2-lrs", "-8", "-6",
+            "--seeds", "0", "--params", "mup", "sp", "--steps", "30", "--batch-size", "4", "--seq-len", "32",
+            "--vocab-size", "512", "--data", str(DATA), "--results", str(results_path), *extra]
+
+
+def test_killed_sweep_resumes_losing_nothing(tmp_path):
+    path = tmp_path / "results.jsonl"
+    env = {**os.environ, "MUTRANSFORMERS_CACHE": os.environ["MUTRANSFORMERS_CACHE"]}
+    process = subprocess.Popen(_sweep_cmd(path, "--workers", "1"), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while len(results.load(path)) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
+    before = results.load(path)
+    assert 2 <= len(before) < 8, "killed mid-way"
+    finished = subprocess.run(_sweep_cmd(path, "--workers", "2"), env=env, capture_output=True, text=True, check=True)
+    assert f"{8 - len(before)} runs trained" in finished.stdout
+    after = results.load(path)
+    assert len(after) == 8 and len({r["key"] for r in after}) == 8
+    assert after[:len(before)] == before  # nothing lost or rewritten
+
+
+def test_optuna_workers_share_one_sweep(tmp_path):
+    path, storage = tmp_path / "results.jsonl", f"sqlite:///{tmp_path / 'sweep.db'}"
+    env = {**os.environ}
+    workers = [subprocess.Popen(_sweep_cmd(path, "--storage", storage), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs, errors = zip(*(w.communicate(timeout=600) for w in workers))
+    assert all(w.returncode == 0 for w in workers), errors
+    records = results.load(path)
+    assert len({r["key"] for r in records}) == 8  # every grid point, once each in the report
+    trained = [int(out.split(" runs trained")[0].split()[-1]) for out in outputs]
+    assert sum(trained) >= 8 and min(trained) > 0  # both workers took part
+
+
+def _record(param, width, log2_lr, loss, seed=0):
+    return {"arch": "gpt2", "param": param, "width": width, "log2_lr": log2_lr, "seed": seed,
+            "eval_loss": loss, "diverged": not math.isfinite(loss), "key": f"{param}{width}{log2_lr}{seed}"}
+
+
+def test_report_finds_optima_shifts_and_monotonicity(tmp_path):
+    records = []
+    for width, (mup_opt, sp_opt) in {64: (-8, -6), 128: (-8, -7), 256: (-8, -8), 512: (-8, -9)}.items():
+        for lr in range(-12, -4):
+            bonus = 0.1 * math.log2(width)  # wider is better
+            records.append(_record("mup", width, lr, 5 + 0.1 * (lr - mup_opt - 0.3) ** 2 - bonus))
+            loss = math.inf if lr == -5 and width == 512 else 5 + 0.1 * (lr - sp_opt) ** 2 - bonus
+            records.append(_record("sp", width, lr, loss))
+    summary = sw.analyze(records)
+    mup, sp = summary["gpt2 mup"], summary["gpt2 sp"]
+    assert [r["best_log2_lr"] for r in mup["widths"]] == [-8] * 4 and mup["optimum_shift_steps"] == 0
+    assert mup["widths"][0]["parabola_log2_lr"] == pytest.approx(-7.7)
+    assert sp["optimum_shift_steps"] == 3 and mup["best_loss_falls_with_width"]
+    assert sw.plot_sweep(records, tmp_path / "fig.png").stat().st_size > 10_000
+
+
+def test_results_file_ignores_a_line_cut_by_a_kill(tmp_path):
+    path = tmp_path / "r.jsonl"
+    results.append(path, {"key": "a", "eval_loss": float("nan")})
+    with open(path, "a") as f:
+        f.write('{"key": "b", "eval_lo')
+    assert [r["key"] for r in results.load(path)] == ["a"] and results.load(path)[0]["eval_loss"] is None

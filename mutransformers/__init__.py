@@ -11,6 +11,7 @@ from .models.gpt2 import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
 from .models.roberta import *  # noqa: F401,F403
 from .models.t5 import *  # noqa: F401,F403
+from .convert import from_sp, to_sp
 from .optim import MuAdam, MuAdamW, MuSGD
 
 __version__ = "0.1.0"

@@ -1,0 +1,118 @@
+"""Conversion between standard parametrization (plain transformers) and muP, with identical outputs.
+
+* ``from_sp(model)``: a transformers model -> the muP class with the same config as its *own base*
+  (width_mult 1, default ``attn_mult``, ``output_mult`` 1): muP then computes exactly what SP
+  computes (tests/test_models.py), and the model can be widened from there.
+* ``to_sp(model)``: a (trained) muP model -> the plain transformers class, muP's multipliers folded
+  into the weights, so it runs wherever transformers runs (pipelines, ``generate``, serving stacks):
+  - attention: q is multiplied by ``scaling / sp_scaling`` (q enters the logits linearly; RoPE is a
+    rotation, so it commutes), the upstream 1/sqrt(d_head) scaling then gives muP's logits;
+  - input multiplier: every ``MuEmbedding`` table is multiplied by ``input_mult``;
+  - readouts: ``output_mult / width_mult`` goes into the readout weight. A tied readout gets its own
+    (untied) weight in SP, since the shared matrix also serves as the embedding; T5, which always
+    ties, takes the factor in the decoder's final norm instead (its only consumer is the LM head).
+"""
+import torch
+import transformers
+from mup import MuReadout
+
+from .core.errors import MuPError
+from .core.layers import MuEmbedding
+
+
+def _sp_class(mu_model):
+    name = type(mu_model).__name__
+    if not name.startswith("Mu") or not hasattr(transformers, name[2:]):
+        raise MuPError(f"{name} is not a mutransformers model class; to_sp converts those.")
+    return getattr(transformers, name[2:])
+
+
+def _mu_class(sp_model):
+    import mutransformers
+    cls = getattr(mutransformers, f"Mu{type(sp_model).__name__}", None)
+    if cls is None:
+        raise MuPError(f"No muP class for {type(sp_model).__name__}; supported: the BERT, RoBERTa, GPT-2, T5 and "
+                       "Llama classes of transformers.")
+    return cls
+
+
+def _config_dict(config) -> dict:
+    fields = config.to_dict()
+    for key in ("model_type", "architectures", "transformers_version"):
+        fields.pop(key, None)
+    return fields
+
+
+def from_sp(sp_model, **mup_fields):
+    """The muP twin of a transformers model, as its own base (equal outputs). ``mup_fields`` go to the config."""
+    mu_class = _mu_class(sp_model)
+    config = mu_class.config_class(**_config_dict(sp_model.config), **mup_fields)
+    mu_model = mu_class(config)
+    mu_model.load_state_dict(sp_model.state_dict(), strict=True)
+    return mu_model
+
+
+def _mup_fields(config) -> dict:
+    from .core.config import MuConfigMixin
+    return {name for name in MuConfigMixin.__dataclass_fields__}
+
+
+@torch.no_grad()
+def to_sp(mu_model):
+    """The plain transformers model computing what ``mu_model`` computes (multipliers folded into weights)."""
+    sp_class = _sp_class(mu_model)
+    fields = {k: v for k, v in _config_dict(mu_model.config).items() if k not in _mup_fields(mu_model.config)}
+    is_t5 = "T5" in sp_class.__name__
+    readouts = {name: m for name, m in mu_model.named_modules() if isinstance(m, MuReadout)}
+    embeddings = mu_model.get_input_embeddings()
+    tied = [name for name, m in readouts.items() if embeddings is not None and m.weight is embeddings.weight]
+    if tied and not is_t5:
+        fields["tie_word_embeddings"] = False  # the tied readout gets its own, scaled weight
+    sp_model = sp_class(sp_class.config_class(**fields))
+    state = {k: v.clone() for k, v in mu_model.state_dict().items()}
+    sp_modules = dict(sp_model.named_modules())
+    for name, module in mu_model.named_modules(remove_duplicate=False):  # T5 shares one embedding module
+        if hasattr(module, "sp_scaling"):  # attention: fold scaling / sp_scaling into q
+            ratio = module.scaling / sp_modules[name].scaling
+            for weight, view in type(mu_model).mup_query_weights(module):
+                param = _name_of(mu_model, weight)
+                columns = None if view is None else view.shape[-1]  # GPT-2's fused c_attn: the q columns
+                _scale(state, param, columns, ratio)
+                bias = param[:-len("weight")] + "bias"
+                if bias in state:
+                    _scale(state, bias, columns, ratio)
+        elif isinstance(module, MuEmbedding) and module.input_mult != 1.0:
+            state[f"{name}.weight"] = state[f"{name}.weight"] * module.input_mult
+    for name, module in readouts.items():
+        factor = module.output_mult / module.width_mult()
+        if name in tied and is_t5:  # SP: d_model**-0.5 * x @ (input_mult * E).T; muP: d_base**-0.5 * factor * x @ E.T
+            if mu_model.config.scale_decoder_outputs:
+                factor *= (mu_model.model_dim / sp_model.model_dim) ** -0.5
+            norm = "decoder.final_layer_norm.weight"
+            state[norm] = state[norm] * factor / getattr(embeddings, "input_mult", 1.0)
+            state[f"{name}.weight"] = state[_name_of(mu_model, embeddings.weight)]  # still tied: same tensor
+        elif name in tied:  # its own copy of the (unscaled) shared matrix
+            state[f"{name}.weight"] = embeddings.weight.detach() * factor
+        else:
+            state[f"{name}.weight"] = state[f"{name}.weight"] * factor
+    missing, unexpected = sp_model.load_state_dict(state, strict=False)
+    if unexpected or [k for k in missing if not any(k.startswith(t) for t in tied)]:
+        raise MuPError(f"to_sp could not map every weight: missing {missing}, unexpected {unexpected}.")
+    return sp_model
+
+
+def _name_of(model, tensor) -> str:
+    for name, p in model.named_parameters(remove_duplicate=False):
+        if p is tensor:
+            return name
+    raise MuPError("query weight not found among the model's parameters")
+
+
+def _scale(state, name, columns, ratio):
+    """Multiplies a weight (or only its first ``columns`` output columns / bias entries) by ``ratio``."""
+    if columns is None:
+        state[name] = state[name] * ratio
+        return
+    tensor = state[name].clone()
+    tensor[..., :columns] *= ratio
+    state[name] = tensor

@@ -3,7 +3,7 @@
 Importing registers the muP model types with transformers' Auto classes. Classic names are
 exported too, so ``from mutransformers import BertConfig, BertForMaskedLM`` swaps one import.
 """
-from .auto import ARCHITECTURES, register_all
+from .auto import ARCHITECTURES, AutoConfig, register_all
 from .core import (MuConfigMixin, MuPError, MuPreTrainedModel, attach_infshapes, make_base_shapes,
                    set_base_shapes)
 from .models.bert import *  # noqa: F401,F403  (Mu* classes)
@@ -13,6 +13,7 @@ from .models.roberta import *  # noqa: F401,F403
 from .models.t5 import *  # noqa: F401,F403
 from .convert import from_sp, to_sp
 from .optim import MuAdam, MuAdamW, MuSGD
+from .presets import PRESETS, preset_config
 
 __version__ = "0.1.0"
 

@@ -4,7 +4,7 @@ Distinct model types (`mubert`, `muroberta`, `mugpt2`, `mut5`, `mullama`) mean a
 muP model: ``AutoModelForCausalLM.from_pretrained(dir)`` never silently builds an SP one.
 """
 import transformers
-from transformers import AutoConfig
+
 
 from .models import bert, gpt2, llama, roberta, t5
 
@@ -14,6 +14,17 @@ ARCHITECTURES = {"mubert": bert, "muroberta": roberta, "mugpt2": gpt2, "mut5": t
 def register_all():
     for model_type, package in ARCHITECTURES.items():
         config_class = package.AUTO_CLASSES["AutoModel"].config_class
-        AutoConfig.register(model_type, config_class, exist_ok=True)
+        transformers.AutoConfig.register(model_type, config_class, exist_ok=True)
         for auto_name, model_class in package.AUTO_CLASSES.items():
             getattr(transformers, auto_name).register(config_class, model_class, exist_ok=True)
+
+
+class AutoConfig:
+    """``transformers.AutoConfig`` that also knows the shipped presets (``"mugpt2-small"``, ...)."""
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        from .presets import is_preset_like, preset_config
+        if is_preset_like(pretrained_model_name_or_path):
+            return preset_config(pretrained_model_name_or_path, **kwargs)
+        return transformers.AutoConfig.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)

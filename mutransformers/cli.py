@@ -75,6 +75,17 @@ def sweep_report_command(args) -> int:
     return 0
 
 
+def presets_command(args) -> int:
+    from .presets import PRESETS, write_base_shapes
+    if args.write_base_shapes:
+        for path in write_base_shapes(args.write_base_shapes):
+            print(f"wrote {path}")
+        return 0
+    for name, (model_type, fields, base) in sorted(PRESETS.items()):
+        print(f"{name:<16} {model_type:<10} {fields}  base {base}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mutransformers")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +128,9 @@ def main(argv=None) -> int:
     report.add_argument("results")
     report.add_argument("--out", default="lr_transfer.png")
     report.set_defaults(handler=sweep_report_command)
+    presets = commands.add_parser("presets", help="list the shipped presets, or regenerate their .bsh files")
+    presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")
+    presets.set_defaults(handler=presets_command)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -53,6 +53,18 @@ class MuConfigMixin:
             self.mup_base_shapes = {k: v.base_shape() for k, v in load_base_shapes(path).items()}
         self.validate_mup()
 
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """Also takes a shipped preset name (``"mugpt2-small"``) with keyword overrides."""
+        from ..presets import is_preset_like, preset_config
+        if is_preset_like(pretrained_model_name_or_path):
+            config = preset_config(pretrained_model_name_or_path, **kwargs)
+            if not isinstance(config, cls):
+                raise MuPError(f"{pretrained_model_name_or_path!r} is a {type(config).__name__} preset, "
+                               f"not a {cls.__name__}: use mutransformers.AutoConfig.from_pretrained.")
+            return config
+        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+
     # -- dims -------------------------------------------------------------------------------
     def mup_head_dim(self) -> int:
         return getattr(self, self.mup_width_fields[0]) // getattr(self, self.mup_head_field)

@@ -22,7 +22,9 @@ setup(
     ],
     extras_require={
         "sweep": ["optuna>=4"],  # distributed sweeps over a shared database
-        "dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4"],
+        "train": ["accelerate>=1.1"],  # HF Trainer
+        "dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4",
+                "accelerate>=1.1"],
     },
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

@@ -13,6 +13,9 @@ two declarations: ``mup_attention_classes`` (modules holding ``scaling``) and
 4. rebuilds ``infshape`` after ``from_pretrained`` without touching a loaded weight, and records
    hand-set base shapes in the config on ``save_pretrained``.
 """
+import json
+from pathlib import Path
+
 import torch
 from mup import MuReadout
 from transformers import initialization as hf_init
@@ -23,6 +26,7 @@ from .config import MuConfigMixin
 from .errors import MuPError
 from .init import mup_init_functions, zeros_unless_loaded
 from .layers import convert_layers
+from ..presets import is_preset_like, preset_config
 from .shapes import attach_infshapes, building_probe, derived_base_shapes, fix_conv1d_infshape, live_base_shapes
 
 
@@ -91,12 +95,45 @@ class MuPreTrainedModel:
         return embeddings is not None and readout.weight is embeddings.weight
 
     @classmethod
-    def from_pretrained(cls, *args, **kwargs):
-        result = super().from_pretrained(*args, **kwargs)
+    def from_pretrained(cls, pretrained_model_name_or_path=None, *args, **kwargs):
+        """Also loads a single state-dict file (.safetensors/.bin/.pt) given ``config=`` (a config or a
+        preset name), and refuses a standard-parametrization checkpoint (plain transformers model type)."""
+        path = pretrained_model_name_or_path
+        if isinstance(kwargs.get("config"), str) and is_preset_like(kwargs["config"]):
+            kwargs["config"] = preset_config(kwargs["config"])
+        if path is not None and Path(path).is_file():
+            return cls._from_state_dict_file(Path(path), kwargs.pop("config", None))
+        _refuse_sp_checkpoint(cls, path)
+        result = super().from_pretrained(path, *args, **kwargs)
         model = result[0] if isinstance(result, tuple) else result
         attach_infshapes(model)  ### muP: loading replaces parameters, which drops `infshape`
         _realign(model)
         return result
+
+    @classmethod
+    def _from_state_dict_file(cls, path: Path, config):
+        if config is None:
+            raise MuPError(f"{path.name} holds weights only: pass config= (a {cls.config_class.__name__}, a "
+                           "config.json path or a preset name such as 'mugpt2-small').")
+        if isinstance(config, (str, Path)):
+            config = cls.config_class.from_json_file(str(config))
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+            state_dict = load_file(str(path))
+        else:
+            state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        model = cls(config)
+        try:
+            result = model.load_state_dict(state_dict, strict=False)
+        except RuntimeError as error:  # shape mismatches
+            raise MuPError(f"{path.name} does not fit {cls.__name__}({type(config).__name__}): {error}. "
+                           "Check the config matches the weights.") from None
+        missing = [k for k in result.missing_keys if k not in model.all_tied_weights_keys]  # tied: saved once
+        if missing or result.unexpected_keys:
+            raise MuPError(f"{path.name} does not fit {cls.__name__}({type(config).__name__}): missing "
+                           f"{missing[:5]}, unexpected {result.unexpected_keys[:5]}. Check the config matches.")
+        model.tie_weights()
+        return model
 
     def save_pretrained(self, *args, **kwargs):
         ### muP: base shapes set by hand (mup.set_base_shapes) are not derivable from the config
@@ -115,3 +152,15 @@ def _realign(model):
     for p in model.parameters():
         if p.device.type == "cpu" and p.data_ptr() % 64:
             p.data = p.data.clone()
+
+
+def _refuse_sp_checkpoint(cls, path):
+    config_file = Path(path) / "config.json" if path is not None and Path(path).is_dir() else None
+    if config_file is None or not config_file.exists():
+        return
+    model_type = json.loads(config_file.read_text()).get("model_type")
+    expected = cls.config_class.model_type
+    if model_type != expected and f"mu{model_type}" == expected:
+        raise MuPError(
+            f"{path} holds a standard-parametrization {model_type!r} checkpoint, not a muP {expected!r} one. "
+            f"Convert it: mutransformers.from_sp(transformers.{cls.__name__[2:]}.from_pretrained({str(path)!r})).")

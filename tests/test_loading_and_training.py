@@ -47,6 +47,10 @@ def test_from_an_in_memory_state_dict_and_json_with_overrides(tmp_path):
     model.config.to_json_file(str(tmp_path / "c.json"))
     config = mt.GPT2Config.from_json_file(str(tmp_path / "c.json"))
     assert config.mup_base == {"n_embd": 32}
+    deeper = mt.GPT2Config.from_json_file(str(tmp_path / "c.json"), n_layer=4, output_mult=2.0)
+    assert (deeper.n_layer, deeper.output_mult, deeper.n_embd) == (4, 2.0, 64)
+    with pytest.raises(mt.MuPError, match="output_mult=-1"):
+        mt.GPT2Config.from_json_file(str(tmp_path / "c.json"), output_mult=-1)
     loaded = mt.GPT2LMHeadModel.from_pretrained(None, config=config, state_dict=model.state_dict())
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), loaded.state_dict().values()))
     assert loaded.transformer.h[0].attn.c_attn.weight.infshape.width_mult() == 2

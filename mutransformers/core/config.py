@@ -65,6 +65,11 @@ class MuConfigMixin:
             return config
         return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
+    @classmethod
+    def from_json_file(cls, json_file, **overrides):
+        """A config from a JSON file, with keyword overrides (``n_layer=6``) validated like any field."""
+        return cls(**{**cls._dict_from_json_file(json_file), **overrides})
+
     # -- dims -------------------------------------------------------------------------------
     def mup_head_dim(self) -> int:
         return getattr(self, self.mup_width_fields[0]) // getattr(self, self.mup_head_field)

@@ -52,16 +52,16 @@ def from_sp(sp_model, **mup_fields):
     return mu_model
 
 
-def _mup_fields(config) -> dict:
+def _mup_fields() -> set:
     from .core.config import MuConfigMixin
-    return {name for name in MuConfigMixin.__dataclass_fields__}
+    return set(MuConfigMixin.__dataclass_fields__)
 
 
 @torch.no_grad()
 def to_sp(mu_model):
     """The plain transformers model computing what ``mu_model`` computes (multipliers folded into weights)."""
     sp_class = _sp_class(mu_model)
-    fields = {k: v for k, v in _config_dict(mu_model.config).items() if k not in _mup_fields(mu_model.config)}
+    fields = {k: v for k, v in _config_dict(mu_model.config).items() if k not in _mup_fields()}
     is_t5 = "T5" in sp_class.__name__
     readouts = {name: m for name, m in mu_model.named_modules() if isinstance(m, MuReadout)}
     embeddings = mu_model.get_input_embeddings()

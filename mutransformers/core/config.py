@@ -8,9 +8,8 @@ import copy
 import math
 from dataclasses import dataclass
 
-from mup import load_base_shapes
-
 from .errors import MuPError
+from .shapes import base_dims
 
 
 @dataclass(kw_only=True, repr=False)
@@ -49,8 +48,7 @@ class MuConfigMixin:
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
         if isinstance(self.mup_base_shapes, str):
-            path = self.mup_base_shapes
-            self.mup_base_shapes = {k: v.base_shape() for k, v in load_base_shapes(path).items()}
+            self.mup_base_shapes = base_dims(self.mup_base_shapes)
         self.validate_mup()
 
     @classmethod

@@ -140,6 +140,12 @@ def fix_conv1d_infshape(module):
         module.weight.infshape = Conv1DInfShape(list(infshape))
 
 
+def base_dims(base_shapes) -> dict:
+    """{name: [base dim or None, ...]} from a mup .bsh path or a dict of InfShapes / base-dim lists."""
+    loaded = mup.load_base_shapes(base_shapes) if isinstance(base_shapes, str) else base_shapes
+    return {k: v.base_shape() if isinstance(v, InfShape) else list(v) for k, v in loaded.items()}
+
+
 def make_base_shapes(model, savefile: str | None = None) -> dict:
     """The model's base shapes as mup ``InfShape``s (one name per tied weight), optionally saved as .bsh."""
     infshapes = infshapes_of(model)
@@ -157,9 +163,7 @@ def set_base_shapes(model, base, rescale_params: bool = True, **kwargs):
     get their (fan_in, fan_out) reading afterwards.
     """
     if isinstance(base, (str, dict)):
-        loaded = mup.load_base_shapes(base) if isinstance(base, str) else base
-        base_dims = {k: v.base_shape() if isinstance(v, InfShape) else list(v) for k, v in loaded.items()}
-        _check_names(model, _with_tied_aliases(model, base_dims), _all_shapes(model))
+        _check_names(model, _with_tied_aliases(model, base_dims(base)), _all_shapes(model))
     mup.set_base_shapes(model, base, rescale_params=rescale_params, **kwargs)
     for module in model.modules():
         if isinstance(module, Conv1D):

@@ -23,7 +23,7 @@ setup(
     extras_require={
         "sweep": ["optuna>=4"],  # distributed sweeps over a shared database
         "train": ["accelerate>=1.1"],  # HF Trainer
-        "dev": ["pytest>=8", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4",
+        "dev": ["pytest>=8", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4",
                 "accelerate>=1.1"],
     },
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},

@@ -98,3 +98,20 @@ def test_conv1d_infshape_fixed_after_set_base_shapes():
     mt.set_base_shapes(target, mup.make_base_shapes(make(32, 128), make(48, 160)))
     c_fc = target.transformer.h[0].mlp.c_fc.weight
     assert isinstance(c_fc.infshape, Conv1DInfShape) and c_fc.infshape.width_mult() == 2
+
+
+def test_base_dims_the_architecture_rejects_are_a_mup_error():
+    # an odd base head_dim: upstream's RoPE check must run on the base config too
+    with pytest.raises(mt.MuPError, match=r"mup_base=.*describes a base model.*even rotary dimension"):
+        mt.LlamaConfig(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_key_value_heads=2,
+                       head_dim=8, mup_base={"hidden_size": 16, "intermediate_size": 32, "head_dim": 5})
+
+
+def test_rotary_buffers_follow_the_model_not_the_base():
+    # found by tests/test_properties.py: with head_dim in mup_base, RoPE was computed at the base dims
+    fields = dict(hidden_size=16, intermediate_size=32, num_attention_heads=2, num_key_value_heads=2, head_dim=8,
+                  vocab_size=40)
+    model = mt.LlamaForCausalLM(mt.LlamaConfig(**fields, mup_base={"hidden_size": 16, "head_dim": 4}))
+    plain = transformers.LlamaForCausalLM(transformers.LlamaConfig(**fields))
+    assert model.model.rotary_emb.inv_freq.shape == (4,)
+    assert (model.model.rotary_emb.inv_freq == plain.model.rotary_emb.inv_freq).all()

@@ -8,6 +8,8 @@ import copy
 import math
 from dataclasses import dataclass
 
+from huggingface_hub.errors import StrictDataclassError
+
 from .errors import MuPError
 from .shapes import base_dims
 
@@ -139,6 +141,8 @@ class MuConfigMixin:
             self._check_heads_divide(self, "the model")
             if self.mup_base:
                 self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
+        if self.mup_base:
+            self._check_base_is_valid()
 
     def _validate_mup_base(self):
         if not isinstance(self.mup_base, dict):
@@ -151,6 +155,17 @@ class MuConfigMixin:
                                f"Allowed keys: {sorted(allowed)}.")
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
                 raise MuPError(f"mup_base[{name!r}]={value!r}: base dims must be positive integers.")
+
+    def _check_base_is_valid(self):
+        """The base model must be one the architecture accepts: run upstream's own config checks on it."""
+        validate = getattr(self.mup_base_config(), "validate", None)
+        try:
+            if validate is not None:
+                validate()
+        except (StrictDataclassError, ValueError) as error:
+            cause = error.__cause__ or error
+            raise MuPError(f"mup_base={self.mup_base} describes a base model that {type(self).__name__} rejects: "
+                           f"{cause} Choose base dims the architecture accepts.") from error
 
     def _check_heads_divide(self, config, what):
         width = getattr(config, self.mup_width_fields[0])

@@ -72,8 +72,12 @@ class MuPreTrainedModel:
         ### muP: the upstream rules as they would draw the base model, then hidden stds / sqrt(width_mult)
         if isinstance(module, Conv1D):
             fix_conv1d_infshape(module)  # after a hand-called mup.set_base_shapes
-        with mup_init_functions(), self.config.base_dims():
+        if next(module.parameters(recurse=False), None) is None:
+            ### muP: no weights to draw (rotary embeddings): buffers describe the model itself, not the base
             super()._init_weights(module)
+        else:
+            with mup_init_functions(), self.config.base_dims():
+                super()._init_weights(module)
         if isinstance(module, MuReadout) and self.config.readout_zero_init and not self._is_tied(module):
             zeros_unless_loaded(module.weight)
             if module.bias is not None:

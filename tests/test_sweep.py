@@ -14,7 +14,7 @@ from transformers import get_cosine_schedule_with_warmup
 import mutransformers as mt
 from mutransformers import sweep as sw
 from mutransformers.sweep import results
-from mutransformers.sweep.train import RunConfig, train_run
+from mutransformers.sweep.train import RunConfig, build_model, train_run
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
@@ -109,7 +109,18 @@ def test_report_finds_optima_shifts_and_monotonicity(tmp_path):
     assert [r["best_log2_lr"] for r in mup["widths"]] == [-8] * 4 and mup["optimum_shift_steps"] == 0
     assert mup["widths"][0]["parabola_log2_lr"] == pytest.approx(-7.7)
     assert sp["optimum_shift_steps"] == 3 and mup["best_loss_falls_with_width"]
+    assert mup["lrs_near_optimum"] == [-9, -8, -7] and mup["wider_better_near_optimum"]
+    assert -5 in sp["lrs_where_wider_is_not_better"]  # width 512 diverged there
     assert sw.plot_sweep(records, tmp_path / "fig.png").stat().st_size > 10_000
+
+
+def test_sweep_scales_the_base_init_std_to_the_base_width():
+    runs = sw.Sweep(archs=["gpt2", "t5"], widths=[64, 128], log2_lrs=[-8], seeds=[0]).runs()
+    gpt2 = next(r for r in runs if r.arch == "gpt2")
+    assert gpt2.init_std == pytest.approx(0.02 * math.sqrt(768 / 64), rel=1e-5)
+    assert next(r for r in runs if r.arch == "t5").init_std == 0.02  # T5's init is fan-in scaled already
+    model = build_model(gpt2)
+    assert model.config.initializer_range == gpt2.init_std
 
 
 def test_results_file_ignores_a_line_cut_by_a_kill(tmp_path):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from tqdm.auto import tqdm
 
 from . import results
-from .train import RunConfig, train_run
+from .train import RunConfig, base_init_std, train_run
 
 
 @dataclass
@@ -24,7 +24,8 @@ class Sweep:
         grid = itertools.product(self.archs, self.params, sorted(self.widths, reverse=True), self.log2_lrs,
                                  self.seeds)
         return [RunConfig(arch=a, param=p, width=w, log2_lr=float(lr), seed=s, base_width=base_width,
-                          **self.run_fields) for a, p, w, lr, s in grid]
+                          **{"init_std": 0.02 if a == "t5" else base_init_std(base_width), **self.run_fields})
+                for a, p, w, lr, s in grid]
 
     def todo(self, results_path) -> list[RunConfig]:
         done = results.finished_keys(results_path)

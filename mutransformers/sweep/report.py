@@ -2,7 +2,8 @@
 
 For each (arch, parametrization, width): the optimal log2 LR (grid argmin of the seed-mean held-out
 loss, and the vertex of a parabola fitted through the argmin and its two neighbours), per-seed
-optima, the optimum's shift in grid steps across widths, and whether the best loss falls with width.
+optima, the optimum's shift in grid steps across widths, whether the best loss falls with width, and
+whether wider is better at every LR near the optimum (within one grid step of some width's optimum).
 Diverged runs count as infinite loss.
 """
 import math
@@ -43,11 +44,12 @@ def analyze(records) -> dict:
     """Optima per width and the transfer verdicts, per (arch, param)."""
     summary = {}
     for (arch, param), by_width in sorted(curves(records).items()):
-        rows, best_losses = [], []
+        rows, best_losses, means = [], [], {}
         for width in sorted(by_width):
             lrs = sorted(by_width[width])
             seed_losses = [by_width[width][lr] for lr in lrs]
             mean = [float(np.mean(v)) if all(map(math.isfinite, v)) else math.inf for v in seed_losses]
+            means[width] = dict(zip(lrs, mean))
             best_lr, best_loss, i = _argmin(lrs, mean)
             per_seed = [float(_argmin(lrs, [v[s] for v in seed_losses])[0])
                         for s in range(min(len(v) for v in seed_losses))]
@@ -60,8 +62,20 @@ def analyze(records) -> dict:
             "widths": rows,
             "optimum_shift_steps": max(optima) - min(optima),
             "best_loss_falls_with_width": all(a > b for a, b in zip(best_losses, best_losses[1:])),
+            **_wider_is_better_near_optimum(means, optima),
         }
     return summary
+
+
+def _wider_is_better_near_optimum(means: dict, optima: list) -> dict:
+    """At each LR within one grid step of some width's optimum, does the loss fall with every width step?"""
+    lrs = sorted(set.intersection(*(set(by_lr) for by_lr in means.values())))
+    step = min(np.diff(lrs)) if len(lrs) > 1 else 1.0
+    near = [lr for lr in lrs if any(abs(lr - best) <= step + 1e-9 for best in optima)]
+    widths = sorted(means)
+    exceptions = [lr for lr in near if not all(means[a][lr] > means[b][lr] for a, b in zip(widths, widths[1:]))]
+    return {"lrs_near_optimum": near, "wider_better_near_optimum": not exceptions,
+            "lrs_where_wider_is_not_better": exceptions}
 
 
 def plot_sweep(records, path, title: str = "LR transfer"):

@@ -4,6 +4,13 @@ muP runs use ``MuAdamW`` on our model (base width = the sweep's smallest width);
 ``torch.optim.AdamW`` on the plain transformers model with the same dims. The schedule is linear
 warmup then cosine decay, a ``LambdaLR``: it multiplies every group's own LR by the same factor,
 so mup's per-group ratios (hidden weights: lr / width_mult) hold at every step.
+
+Init std: upstream's ``initializer_range`` = 0.02 was tuned for width 768 (GPT-2 small, BERT-base).
+A base model of width 64 drawn with it starts ~3.5x smaller per fan-in than GPT-2 small, and in
+the first LR-transfer experiment that left every muP width at the base model's loss (docs/README).
+Sweeps therefore scale it to the base width by the fan-in rule, 0.02 * sqrt(768 / base_width), for
+muP and SP alike, so the two parametrizations are the same model at the base width. T5 needs no
+such scaling: its init is fan-in scaled already.
 """
 import math
 import time
@@ -33,14 +40,22 @@ class RunConfig:
     warmup: float = 0.1   # fraction of steps
     weight_decay: float = 0.0
     eval_batches: int = 16
+    init_std: float = 0.02  # initializer_range of the base model (see base_init_std); T5 has none
 
     def key(self) -> str:
         return "|".join(f"{k}={v}" for k, v in asdict(self).items())
 
 
+def base_init_std(base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
+    """The init std a base model of ``base_width`` gets when 0.02 at width 768 is scaled as fan_in^-1/2."""
+    return round(tuned_std * math.sqrt(tuned_width / base_width), 6)
+
+
 def build_model(run: RunConfig):
     variant = "mup" if run.param == "mup" else "sp"
     overrides = {"vocab_size": run.vocab_size}
+    if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
+        overrides["initializer_range"] = run.init_std
     layers_field = {"gpt2": "n_layer", "t5": "num_layers"}.get(run.arch, "num_hidden_layers")
     overrides[layers_field] = run.n_layer
     return families.build(run.arch, run.width, variant, run.base_width, **overrides)

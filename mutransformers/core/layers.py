@@ -1,4 +1,4 @@
-"""The two muP layers: readouts (mup.MuReadout) and the input embedding with its multiplier.
+"""The two muP layers: readouts (a mup.MuReadout) and the input embedding with its multiplier.
 
 Upstream modules are re-classed in place (same parameters, same names, same tying), so a
 checkpoint of the upstream model loads unchanged and only the forward gains muP's multiplier.
@@ -21,6 +21,25 @@ class MuEmbedding(nn.Embedding):
         return out * self.input_mult if self.input_mult != 1.0 else out
 
 
+class ShardSafeReadout(MuReadout):
+    """``mup.MuReadout`` that remembers its width multiplier.
+
+    mup reads ``weight.infshape`` on every forward. Wrappers that hand the module another Parameter
+    object (FSDP2's all-gathered weight, ``nn.DataParallel`` replicas: mup issue #59) carry no
+    ``infshape``, and mup then fails an assert. We read the infshape whenever the weight has one (so
+    a hand-called ``mup.set_base_shapes`` still takes effect) and otherwise use the last value read.
+    """
+
+    def width_mult(self) -> float:
+        infshape = getattr(self.weight, "infshape", None)
+        if infshape is not None:
+            self._width_mult = infshape.width_mult()
+        elif not hasattr(self, "_width_mult"):
+            raise MuPError(f"Readout {self} has no base shapes: build it from a mutransformers config or call "
+                           "mutransformers.attach_infshapes(model).")
+        return self._width_mult
+
+
 def _width_in_fixed_out(infshape) -> bool:
     fan_out, fan_in = infshape[0], infshape[1]
     return fan_in.isinf() and not fan_out.isinf()
@@ -35,13 +54,14 @@ def convert_layers(model, infshapes: dict, config):
     """
     for name, module in model.named_modules():
         weight = f"{name}.weight" if name else "weight"
+        if type(module) is nn.Linear and _width_in_fixed_out(infshapes[weight]):
+            module.__class__ = ShardSafeReadout  ### muP: readout is output_mult * x / width_mult
+        if type(module) is MuReadout:  # made by mup.set_base_shapes or by hand
+            module.__class__ = ShardSafeReadout
         if isinstance(module, MuReadout):
             module.output_mult = config.output_mult
             module.readout_zero_init = config.readout_zero_init
-        elif type(module) is nn.Linear and _width_in_fixed_out(infshapes[weight]):
-            module.__class__ = MuReadout  ### muP: readout is output_mult * x / width_mult
-            module.output_mult = config.output_mult
-            module.readout_zero_init = config.readout_zero_init
+            module.width_mult()  # remember it while the weight has its infshape
         elif isinstance(module, Conv1D) and _width_in_fixed_out(infshapes[weight][::-1]):
             raise MuPError(f"{name} is a Conv1D readout (width in, fixed size out); only nn.Linear "
                            "readouts can become MuReadout. Use an nn.Linear head.")

@@ -72,8 +72,8 @@ class MuPreTrainedModel:
         ### muP: the upstream rules as they would draw the base model, then hidden stds / sqrt(width_mult)
         if isinstance(module, Conv1D):
             fix_conv1d_infshape(module)  # after a hand-called mup.set_base_shapes
-        if next(module.parameters(recurse=False), None) is None:
-            ### muP: no weights to draw (rotary embeddings): buffers describe the model itself, not the base
+        if next(module.parameters(), None) is None:
+            ### muP: nothing to draw below it (rotary embeddings): its buffers describe this model, not the base
             super()._init_weights(module)
         else:
             with mup_init_functions(), self.config.base_dims():

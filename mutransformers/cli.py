@@ -72,7 +72,9 @@ def sweep_report_command(args) -> int:
     for name, s in summary.items():
         optima = ", ".join(f"{r['width']}: {r['best_log2_lr']:g}" for r in s["widths"])
         print(f"{name}: optimal log2 LR per width {{{optima}}}; shift {s['optimum_shift_steps']:g} grid steps; "
-              f"best loss falls with width: {s['best_loss_falls_with_width']}")
+              f"best loss falls with width: {s['best_loss_falls_with_width']}; wider is better at the LRs near the "
+              f"optimum {s['lrs_near_optimum']}: {s['wider_better_near_optimum']}"
+              + (f" (not at {s['lrs_where_wider_is_not_better']})" if s['lrs_where_wider_is_not_better'] else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
 

@@ -82,3 +82,12 @@ def test_random_configs_build_with_correct_infshape_or_raise_mup_error(case):
         if isinstance(module, MuReadout):
             fan_in = module.weight.infshape[-1]
             assert module.width_mult() == pytest.approx(fan_in.dim / fan_in.base_dim)
+
+
+def test_t5_with_more_heads_than_its_base():
+    # found by the property test: the relative attention bias counts heads, so it grows when heads do
+    config = mt.T5Config(d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=1, vocab_size=40,
+                         decoder_start_token_id=0, mup_base={"d_model": 16, "d_ff": 32, "num_heads": 2})
+    model = mt.T5ForConditionalGeneration(config)
+    bias = model.encoder.block[0].layer[0].SelfAttention.relative_attention_bias.weight
+    assert [(d.base_dim, d.dim) for d in bias.infshape] == [(None, 32), (2, 4)]

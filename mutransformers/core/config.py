@@ -93,6 +93,10 @@ class MuConfigMixin:
             value = getattr(delta, name, None)
             if value is not None:
                 setattr(delta, name, 2 * value)
+        heads = getattr(self, self.mup_head_field)
+        if heads != getattr(delta, self.mup_head_field):  # the head count grows with width too
+            # so dims that count heads (T5's relative attention bias) are widths, not fixed sizes
+            setattr(delta, self.mup_head_field, 2 * getattr(delta, self.mup_head_field))
         return delta
 
     def default_attn_mult(self, base_head_dim: float) -> float:

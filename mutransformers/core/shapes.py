@@ -60,7 +60,7 @@ def derived_base_shapes(model) -> dict:
     config = model.config
     base_config, delta_config = config.mup_base_config(), config.mup_delta_config()
     key = (type(model), repr(getattr(model, "_mup_init_args", None)),
-           json.dumps(base_config.to_dict(), sort_keys=True, default=str))
+           *(json.dumps(c.to_dict(), sort_keys=True, default=str) for c in (base_config, delta_config)))
     if key not in _probe_cache:
         base = _all_shapes(_probe_model(model, base_config))
         delta = _all_shapes(_probe_model(model, delta_config))

@@ -24,7 +24,7 @@ class Sweep:
         grid = itertools.product(self.archs, self.params, sorted(self.widths, reverse=True), self.log2_lrs,
                                  self.seeds)
         return [RunConfig(arch=a, param=p, width=w, log2_lr=float(lr), seed=s, base_width=base_width,
-                          **{"init_std": 0.02 if a == "t5" else base_init_std(base_width), **self.run_fields})
+                          **{"init_std": base_init_std(a, base_width), **self.run_fields})
                 for a, p, w, lr, s in grid]
 
     def todo(self, results_path) -> list[RunConfig]:

@@ -46,8 +46,11 @@ class RunConfig:
         return "|".join(f"{k}={v}" for k, v in asdict(self).items())
 
 
-def base_init_std(base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
-    """The init std a base model of ``base_width`` gets when 0.02 at width 768 is scaled as fan_in^-1/2."""
+def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
+    """The init std a base model of ``base_width`` gets when 0.02 at width 768 is scaled as fan_in^-1/2
+    (T5: 0.02, unused, since its init is fan-in scaled already)."""
+    if arch == "t5":
+        return tuned_std
     return round(tuned_std * math.sqrt(tuned_width / base_width), 6)
 
 

@@ -48,6 +48,20 @@ def test_run_trains_and_a_diverging_run_is_recorded_not_raised():
     assert bad["diverged"] and not math.isfinite(bad["eval_loss"])
 
 
+def test_run_clips_the_gradient_norm_before_every_step(monkeypatch):
+    norms = []
+    clip = torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", lambda params, max_norm: norms.append(
+        clip(params, max_norm).item()) or max_norm)
+    run = RunConfig(arch="gpt2", param="sp", width=32, log2_lr=-6, seed=0, base_width=32, grad_clip=0.5, **TINY)
+    train_run(run, DATA)
+    assert len(norms) == TINY["steps"]
+    assert max(norms) > 0.5  # the norms seen before clipping: the clip did bite
+    norms.clear()
+    train_run(RunConfig(**{**run.__dict__, "grad_clip": 0.0}), DATA)
+    assert norms == []
+
+
 def test_masked_lm_run():
     record = train_run(RunConfig(arch="bert", param="mup", width=32, log2_lr=-7, seed=0, base_width=32, **TINY), DATA)
     assert math.isfinite(record["eval_loss"])
@@ -121,6 +135,19 @@ def test_sweep_scales_the_base_init_std_to_the_base_width():
     assert next(r for r in runs if r.arch == "t5").init_std == 0.02  # T5's init is fan-in scaled already
     model = build_model(gpt2)
     assert model.config.initializer_range == gpt2.init_std
+
+
+def test_sp_runs_scale_the_init_std_by_fan_in_and_mup_runs_keep_the_base_std():
+    """TP V's SP draws hidden weights with variance sigma^2 / fan_in: at 4x the base width, half the std;
+    muP gets the base std and rescales it itself (the hidden weights' measured std halves there too)."""
+    sp, mup = (sw.Sweep(params=[p], widths=[64, 256], log2_lrs=[-8], seeds=[0]).runs()[0] for p in ("sp", "mup"))
+    assert sp.width == mup.width == 256
+    sp_model, mup_model = build_model(sp), build_model(mup)
+    assert sp_model.config.initializer_range == pytest.approx(sp.init_std / 2)
+    assert mup_model.config.initializer_range == mup.init_std
+    for model in (sp_model, mup_model):
+        std = model.transformer.h[0].mlp.c_fc.weight.std().item()
+        assert std == pytest.approx(sp.init_std / 2, rel=0.05)
 
 
 def test_results_file_ignores_a_line_cut_by_a_kill(tmp_path):

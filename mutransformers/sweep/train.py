@@ -8,9 +8,15 @@ so mup's per-group ratios (hidden weights: lr / width_mult) hold at every step.
 Init std: upstream's ``initializer_range`` = 0.02 was tuned for width 768 (GPT-2 small, BERT-base).
 A base model of width 64 drawn with it starts ~3.5x smaller per fan-in than GPT-2 small, and in
 the first LR-transfer experiment that left every muP width at the base model's loss (docs/README).
-Sweeps therefore scale it to the base width by the fan-in rule, 0.02 * sqrt(768 / base_width), for
-muP and SP alike, so the two parametrizations are the same model at the base width. T5 needs no
-such scaling: its init is fan-in scaled already.
+Sweeps therefore scale it to the base width by the fan-in rule, 0.02 * sqrt(768 / base_width).
+muP carries that base std to other widths by its own rules; SP by the fan-in rule of TP V's
+standard parametrization (variance sigma^2 / fan_in), which is upstream's 0.02 again at width 768.
+So the two parametrizations are the same model at the base width. T5 needs no such scaling: its
+init is fan-in scaled already.
+
+Gradients are clipped to global norm ``grad_clip`` (1.0, as GPT-2 recipes do) before each step,
+for both parametrizations: it tames the loss spikes at the high-LR edge that otherwise make the
+seeds disagree there. Adam normalizes each coordinate, so a rescaled gradient changes little else.
 """
 import math
 import time
@@ -37,10 +43,11 @@ class RunConfig:
     seq_len: int = 128
     vocab_size: int = 2048
     n_layer: int = 2
-    warmup: float = 0.1   # fraction of steps
+    warmup: float = 0.3   # fraction of steps; 0.1 left the first ~100 steps unstable above LR 2^-7 (README)
     weight_decay: float = 0.0
     eval_batches: int = 16
     init_std: float = 0.02  # initializer_range of the base model (see base_init_std); T5 has none
+    grad_clip: float = 1.0  # max global gradient norm; 0 turns clipping off
 
     def key(self) -> str:
         return "|".join(f"{k}={v}" for k, v in asdict(self).items())
@@ -54,11 +61,19 @@ def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_wid
     return round(tuned_std * math.sqrt(tuned_width / base_width), 6)
 
 
+def width_init_std(run: RunConfig) -> float:
+    """``initializer_range`` at the run's width: muP's base std as is (muP rescales it per parameter),
+    SP's scaled by the fan-in rule, sigma * sqrt(base_width / width)."""
+    if run.param == "mup":
+        return run.init_std
+    return run.init_std * math.sqrt(run.base_width / run.width)
+
+
 def build_model(run: RunConfig):
     variant = "mup" if run.param == "mup" else "sp"
     overrides = {"vocab_size": run.vocab_size}
     if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
-        overrides["initializer_range"] = run.init_std
+        overrides["initializer_range"] = width_init_std(run)
     layers_field = {"gpt2": "n_layer", "t5": "num_layers"}.get(run.arch, "num_hidden_layers")
     overrides[layers_field] = run.n_layer
     return families.build(run.arch, run.width, variant, run.base_width, **overrides)
@@ -100,6 +115,8 @@ def train_run(run: RunConfig, data_dir, threads: int = 1) -> dict:
             diverged = True
             break
         loss.backward()
+        if run.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)

@@ -156,3 +156,16 @@ def test_results_file_ignores_a_line_cut_by_a_kill(tmp_path):
     with open(path, "a") as f:
         f.write('{"key": "b", "eval_lo')
     assert [r["key"] for r in results.load(path)] == ["a"] and results.load(path)[0]["eval_loss"] is None
+
+
+def test_committed_experiment_shows_transfer_under_mup_and_drift_under_sp():
+    """The claim the README states, checked on the committed results (docs/lr_transfer_gpt2.jsonl)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_gpt2.jsonl")
+    assert len(records) == 128 and not any(r["diverged"] for r in records if r["param"] == "mup")
+    summary = sw.analyze(records)
+    mup, sp = summary["gpt2 mup"], summary["gpt2 sp"]
+    assert [r["width"] for r in mup["widths"]] == [64, 128, 256, 512]
+    assert mup["optimum_shift_steps"] <= 1 and sp["optimum_shift_steps"] >= 2
+    assert mup["wider_better_near_optimum"] and mup["best_loss_falls_with_width"]
+    assert all(r["seeds_agree"] for r in mup["widths"] + sp["widths"])  # within one grid step
+    assert all(len(set(r["seed_optima"])) == 1 for r in mup["widths"])  # muP's: the same grid point

@@ -44,6 +44,7 @@ def test_warmup_cosine_schedule_keeps_mup_ratios():
 def test_run_trains_and_a_diverging_run_is_recorded_not_raised():
     ok = train_run(RunConfig(arch="gpt2", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY), DATA)
     assert not ok["diverged"] and math.isfinite(ok["eval_loss"]) and ok["eval_loss"] < math.log(512) + 0.5
+    assert ok["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # a GPU is used when there is one
     bad = train_run(RunConfig(arch="gpt2", param="sp", width=32, log2_lr=12, seed=0, base_width=32, **TINY), DATA)
     assert bad["diverged"] and not math.isfinite(bad["eval_loss"])
 

@@ -1,8 +1,10 @@
 """A sweep: arch x parametrization x width x log2 LR x seed, run locally or on Optuna workers."""
 import itertools
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+import torch
 from tqdm.auto import tqdm
 
 from . import results
@@ -44,7 +46,9 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
         for run in todo:
             _record(results_path, train_run(run, data_dir), bar)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # A forked child cannot use CUDA once the parent has touched it; spawned ones can.
+        context = multiprocessing.get_context("spawn") if torch.cuda.is_available() else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(train_run, run, data_dir) for run in todo]
             for future in as_completed(futures):
                 _record(results_path, future.result(), bar)

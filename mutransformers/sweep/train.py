@@ -87,23 +87,31 @@ def make_optimizer(model, run: RunConfig):
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=run.weight_decay)
 
 
+def _on(batch: dict, device) -> dict:
+    return {name: tensor.to(device) for name, tensor in batch.items()}
+
+
 @torch.no_grad()
-def evaluate(model, ids, run: RunConfig) -> float:
+def evaluate(model, ids, run: RunConfig, device="cpu") -> float:
     model.eval()
     masked = families.ARCHS[run.arch].masked
-    losses = [model(**b).loss.item() for b in data.batches(ids, run.eval_batches, run.batch_size, run.seq_len,
-                                                              masked, seed=10_000)]
+    losses = [model(**_on(b, device)).loss.item()
+              for b in data.batches(ids, run.eval_batches, run.batch_size, run.seq_len, masked, seed=10_000)]
     model.train()
     return sum(losses) / len(losses)
 
 
-def train_run(run: RunConfig, data_dir, threads: int = 1) -> dict:
-    """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence."""
+def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
+    """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence.
+
+    ``device``: default the GPU when there is one, else the CPU. The batches are drawn on the CPU
+    either way, so a run sees the same data on both."""
     torch.set_num_threads(threads)
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     start = time.perf_counter()
     train_ids, eval_ids = data.token_ids(data_dir, run.vocab_size)
     torch.manual_seed(run.seed)
-    model = build_model(run)
+    model = build_model(run).to(device)
     model.train()
     optimizer = make_optimizer(model, run)
     schedule = get_cosine_schedule_with_warmup(optimizer, int(run.warmup * run.steps), run.steps)
@@ -111,7 +119,7 @@ def train_run(run: RunConfig, data_dir, threads: int = 1) -> dict:
     recent, diverged, step = [], False, 0
     for step, batch in enumerate(data.batches(train_ids, run.steps, run.batch_size, run.seq_len, masked,
                                               seed=run.seed), start=1):
-        loss = model(**batch).loss
+        loss = model(**_on(batch, device)).loss
         if not torch.isfinite(loss):
             diverged = True
             break
@@ -122,9 +130,9 @@ def train_run(run: RunConfig, data_dir, threads: int = 1) -> dict:
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         recent = (recent + [loss.item()])[-20:]
-    eval_loss = math.nan if diverged else evaluate(model, eval_ids, run)
+    eval_loss = math.nan if diverged else evaluate(model, eval_ids, run, device)
     if not math.isfinite(eval_loss):
         diverged = True
     return {**asdict(run), "key": run.key(), "train_loss": sum(recent) / len(recent) if recent else math.nan,
             "eval_loss": eval_loss, "diverged": diverged, "steps_done": step,
-            "wall_s": round(time.perf_counter() - start, 2)}
+            "wall_s": round(time.perf_counter() - start, 2), "device": device.type}

@@ -51,7 +51,8 @@ def sweep_command(args) -> int:
     if args.init_std is not None:
         run_fields["init_std"] = args.init_std
     sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
-                     seeds=args.seeds, run_fields=run_fields)
+                     seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
+                     centre=dict(args.centre))
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
@@ -60,6 +61,22 @@ def sweep_command(args) -> int:
         done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
     print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")
     return 0
+
+
+def _hp_values(text: str) -> tuple:
+    """``output_mult=0.5,1,2`` -> ("output_mult", [0.5, 1.0, 2.0])."""
+    name, _, values = text.partition("=")
+    try:
+        return name, [float(v) for v in values.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write HP=V1,V2,... with numbers, e.g. output_mult=0.5,1,2")
+
+
+def _hp_value(text: str) -> tuple:
+    name, values = _hp_values(text)
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: one value per HP, e.g. log2_lr=-7")
+    return name, values[0]
 
 
 def sweep_report_command(args) -> int:
@@ -71,11 +88,12 @@ def sweep_report_command(args) -> int:
     sw.plot_sweep(records, out)
     out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     for name, s in summary.items():
-        optima = ", ".join(f"{r['width']}: {r['best_log2_lr']:g}" for r in s["widths"])
-        print(f"{name}: optimal log2 LR per width {{{optima}}}; shift {s['optimum_shift_steps']:g} grid steps; "
-              f"best loss falls with width: {s['best_loss_falls_with_width']}; wider is better at the LRs near the "
-              f"optimum {s['lrs_near_optimum']}: {s['wider_better_near_optimum']}"
-              + (f" (not at {s['lrs_where_wider_is_not_better']})" if s['lrs_where_wider_is_not_better'] else ""))
+        optima = ", ".join(f"{r['width']}: {r['best_log2']:g}" for r in s["widths"])
+        exceptions = s["values_where_wider_is_not_better_log2"]
+        print(f"{name}: optimum (log2) per width {{{optima}}}; shift {s['optimum_shift_steps']} grid steps; "
+              f"best loss falls with width: {s['best_loss_falls_with_width']}; wider is better at the values near "
+              f"the optimum {s['values_near_optimum_log2']}: {s['wider_better_near_optimum']}"
+              + (f" (not at {exceptions})" if exceptions else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
 
@@ -112,11 +130,20 @@ def main(argv=None) -> int:
     diff.add_argument("--fingerprints", metavar="PATH",
                       help="instead, write the fingerprints of every upstream method we override or rely on")
     diff.set_defaults(handler=diff_command)
-    sweep = commands.add_parser("sweep", help="LR sweep: arch x muP/SP x width x log2 LR x seed (JSONL results)")
+    sweep = commands.add_parser("sweep", help="arch x muP/SP x width x HPs (log2 LR, multipliers, init) x seed "
+                                              "(JSONL results)")
     sweep.add_argument("--archs", nargs="+", choices=sorted(cc.ARCHS), default=["gpt2"])
     sweep.add_argument("--params", nargs="+", choices=["mup", "sp"], default=["mup", "sp"])
     sweep.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512])
     sweep.add_argument("--log2-lrs", type=float, nargs="+", default=list(range(-12, -4)))
+    sweep.add_argument("--grid", nargs="+", type=_hp_values, default=[], metavar="HP=V1,V2,...",
+                       help=f"other hyperparameters to sweep, e.g. output_mult=0.25,0.5,1,2,4 ({', '.join(sw.HPARAMS[1:])})")
+    sweep.add_argument("--protocol", choices=sw.PROTOCOLS, default="grid",
+                       help="grid: every combination; one-at-a-time: each HP varied with the others at the centre "
+                            "(TP V Fig. 4)")
+    sweep.add_argument("--centre", nargs="+", type=_hp_value, default=[], metavar="HP=V",
+                       help="one-at-a-time: each HP's value while another varies (default: its only value, or "
+                            "1 for multipliers and the base init std; the LR must be given)")
     sweep.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     sweep.add_argument("--steps", type=int, default=300)
     sweep.add_argument("--batch-size", type=int, default=16)
@@ -133,7 +160,7 @@ def main(argv=None) -> int:
     sweep.add_argument("--storage", help="Optuna storage URL (e.g. postgresql://host/db): run as a distributed worker")
     sweep.add_argument("--study", default="mutransformers-sweep")
     sweep.set_defaults(handler=sweep_command)
-    report = commands.add_parser("sweep-report", help="optimal LR per width, shifts, the TP V Fig. 1 plot")
+    report = commands.add_parser("sweep-report", help="optimum per width and HP, shifts, the TP V Fig. 1/4 plot")
     report.add_argument("results")
     report.add_argument("--out", default="lr_transfer.png")
     report.set_defaults(handler=sweep_report_command)

@@ -79,8 +79,11 @@ ARCHS = {
 }
 
 
-def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, **overrides) -> nn.Module:
-    """One model of the family. ``overrides`` go into the config (e.g. ``output_mult=2.0``)."""
+def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, attn_factor: float = 1.0,
+          **overrides) -> nn.Module:
+    """One model of the family. ``overrides`` go into the config (e.g. ``output_mult=2.0``);
+    ``attn_factor`` multiplies the attention scale the muP model has by default (at base width: the
+    architecture's own), so 1 is the default and 2 doubles every attention logit."""
     if arch not in ARCHS:
         raise MuPError(f"Unknown architecture {arch!r}; available: {sorted(ARCHS)}.")
     if variant not in VARIANTS:
@@ -88,10 +91,15 @@ def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, **o
     spec = ARCHS[arch]
     dims = {**spec.dims(width), **overrides}
     if variant == "sp":
+        if attn_factor != 1.0:
+            raise MuPError("attn_factor needs our model class: build variant 'mup' with base_width=width for a "
+                           "standard-parametrization model with multipliers (width_mult 1 is transformers' model).")
         return spec.sp_class(spec.sp_class.config_class(**dims))
     config = spec.mu_class.config_class(mup_base=spec.base(base_width), **dims)
     if variant == "mup_attn_sqrt_d":  # the architecture's own attention scale at every width (mup issue #8)
         config.attn_mult = config.default_attn_mult(config.mup_head_dim())
+    if attn_factor != 1.0:
+        config.attn_mult = attn_factor * config.base_attn_mult()
     model = spec.mu_class(config)
     if variant == "mup_linear_readout":
         for module in model.modules():

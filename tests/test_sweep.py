@@ -45,7 +45,7 @@ def test_run_trains_and_a_diverging_run_is_recorded_not_raised():
     ok = train_run(RunConfig(arch="gpt2", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY), DATA)
     assert not ok["diverged"] and math.isfinite(ok["eval_loss"]) and ok["eval_loss"] < math.log(512) + 0.5
     assert ok["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # a GPU is used when there is one
-    bad = train_run(RunConfig(arch="gpt2", param="sp", width=32, log2_lr=12, seed=0, base_width=32, **TINY), DATA)
+    bad = train_run(RunConfig(arch="gpt2", param="sp", width=32, log2_lr=20, seed=0, base_width=32, **TINY), DATA)
     assert bad["diverged"] and not math.isfinite(bad["eval_loss"])
 
 
@@ -120,12 +120,13 @@ def test_report_finds_optima_shifts_and_monotonicity(tmp_path):
             loss = math.inf if lr == -5 and width == 512 else 5 + 0.1 * (lr - sp_opt) ** 2 - bonus
             records.append(_record("sp", width, lr, loss))
     summary = sw.analyze(records)
-    mup, sp = summary["gpt2 mup"], summary["gpt2 sp"]
-    assert [r["best_log2_lr"] for r in mup["widths"]] == [-8] * 4 and mup["optimum_shift_steps"] == 0
-    assert mup["widths"][0]["parabola_log2_lr"] == pytest.approx(-7.7)
+    assert set(summary) == {"gpt2 mup log2_lr", "gpt2 sp log2_lr"}  # only the LR was swept
+    mup, sp = summary["gpt2 mup log2_lr"], summary["gpt2 sp log2_lr"]
+    assert [r["best_log2"] for r in mup["widths"]] == [-8] * 4 and mup["optimum_shift_steps"] == 0
+    assert mup["widths"][0]["parabola_log2"] == pytest.approx(-7.7)
     assert sp["optimum_shift_steps"] == 3 and mup["best_loss_falls_with_width"]
-    assert mup["lrs_near_optimum"] == [-9, -8, -7] and mup["wider_better_near_optimum"]
-    assert -5 in sp["lrs_where_wider_is_not_better"]  # width 512 diverged there
+    assert mup["values_near_optimum_log2"] == [-9, -8, -7] and mup["wider_better_near_optimum"]
+    assert -5 in sp["values_where_wider_is_not_better_log2"]  # width 512 diverged there
     assert sw.plot_sweep(records, tmp_path / "fig.png").stat().st_size > 10_000
 
 
@@ -164,9 +165,102 @@ def test_committed_experiment_shows_transfer_under_mup_and_drift_under_sp():
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_gpt2.jsonl")
     assert len(records) == 128 and not any(r["diverged"] for r in records if r["param"] == "mup")
     summary = sw.analyze(records)
-    mup, sp = summary["gpt2 mup"], summary["gpt2 sp"]
+    mup, sp = summary["gpt2 mup log2_lr"], summary["gpt2 sp log2_lr"]
     assert [r["width"] for r in mup["widths"]] == [64, 128, 256, 512]
     assert mup["optimum_shift_steps"] <= 1 and sp["optimum_shift_steps"] >= 2
     assert mup["wider_better_near_optimum"] and mup["best_loss_falls_with_width"]
     assert all(r["seeds_agree"] for r in mup["widths"] + sp["widths"])  # within one grid step
-    assert all(len(set(r["seed_optima"])) == 1 for r in mup["widths"])  # muP's: the same grid point
+    assert all(len(set(r["seed_optima_log2"])) == 1 for r in mup["widths"])  # muP's: the same grid point
+
+
+# -- sweeps over any muP hyperparameter (TP V Fig. 4) ------------------------------------------------
+
+def test_one_at_a_time_varies_each_hp_around_the_centre_and_grid_takes_every_combination():
+    kw = dict(archs=["gpt2"], params=["mup"], widths=[64, 128], log2_lrs=[-8, -7, -6], seeds=[0],
+              hparams={"output_mult": [0.5, 1, 2], "attn_mult": [0.5, 2]})
+    one = sw.Sweep(protocol="one-at-a-time", centre={"log2_lr": -7}, **kw)
+    points = one.points("gpt2")
+    centre = {"log2_lr": -7.0, "output_mult": 1.0, "attn_mult": 1.0}
+    assert points[1] == centre and len(points) == 3 + 2 + 2  # the centre once
+    assert all(sum(p[k] != centre[k] for k in centre) <= 1 for p in points)
+    assert len(sw.Sweep(**kw).points("gpt2")) == 3 * 3 * 2
+    assert len(one.runs()) == 2 * len(points)
+
+
+def test_sweep_names_bad_hyperparameters():
+    with pytest.raises(mt.MuPError, match="Unknown hyperparameter 'ouput_mult'.*output_mult"):
+        sw.Sweep(hparams={"ouput_mult": [1, 2]})
+    with pytest.raises(mt.MuPError, match="--centre log2_lr"):
+        sw.Sweep(hparams={"output_mult": [1, 2]}, protocol="one-at-a-time").runs()
+    with pytest.raises(mt.MuPError, match="T5 has no initializer_range"):
+        sw.Sweep(archs=["t5"], hparams={"init_std": [0.02, 0.04]})
+
+
+def test_multipliers_reach_the_model_in_both_parametrizations():
+    base = dict(arch="gpt2", width=128, log2_lr=-7, seed=0, base_width=64)
+    mup = build_model(RunConfig(param="mup", output_mult=2.0, attn_mult=4.0, input_mult=0.5, **base))
+    default = build_model(RunConfig(param="mup", **base))
+    assert mup.config.output_mult == 2.0 and mup.transformer.wte.input_mult == 0.5
+    attn, attn0 = mup.transformer.h[0].attn, default.transformer.h[0].attn
+    assert attn.scaling == pytest.approx(4 * attn0.scaling)
+    assert attn0.scaling == pytest.approx(4 / 32)  # muP default: sqrt(base d_head 16) / d_head 32
+    # SP with a multiplier: our class as its own base, i.e. transformers' model with the multiplier
+    sp = build_model(RunConfig(param="sp", attn_mult=2.0, output_mult=3.0, **base))
+    assert isinstance(sp, mt.MuGPT2LMHeadModel) and sp.lm_head.width_mult() == 1.0
+    assert sp.transformer.h[0].attn.scaling == pytest.approx(2 / 32 ** 0.5)  # 2 x SP's 1/sqrt(d_head)
+    assert sp.config.initializer_range == pytest.approx(RunConfig(param="sp", **base).init_std / 2 ** 0.5)
+    plain = build_model(RunConfig(param="sp", **base))
+    assert type(plain).__name__ == "GPT2LMHeadModel"  # at multipliers 1 SP is transformers' own class
+
+
+def test_keys_of_results_written_before_the_multipliers_still_match():
+    run = RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0)
+    assert "mult" not in run.key()  # so a results file from the LR-only sweeps resumes
+    assert "output_mult=2.0" in RunConfig(**{**run.__dict__, "output_mult": 2.0}).key()
+
+
+def _hp_record(param, width, hps, loss, seed=0):
+    return {"arch": "llama", "param": param, "width": width, "seed": seed, "eval_loss": loss, "diverged": False,
+            "key": f"{param}{width}{sorted(hps.items())}{seed}", **hps}
+
+
+def test_report_gives_each_hp_its_optimum_per_width_in_both_protocols(tmp_path):
+    """Synthetic losses: muP's output_mult optimum stays at 2 over widths, SP's moves one step per doubling."""
+    def loss(width, log2_lr, log2_om, om_opt):
+        return 4 + 0.1 * (log2_lr + 7) ** 2 + 0.05 * (log2_om - om_opt) ** 2 - 0.1 * math.log2(width)
+    for protocol in ("one-at-a-time", "grid"):
+        sweep = sw.Sweep(archs=["llama"], params=["mup", "sp"], widths=[64, 128, 256], log2_lrs=[-8, -7, -6],
+                         seeds=[0, 1], hparams={"output_mult": [0.25, 0.5, 1, 2, 4, 8]}, protocol=protocol,
+                         centre={"log2_lr": -7})
+        records = [_hp_record(run.param, run.width, {"log2_lr": run.log2_lr, "output_mult": run.output_mult},
+                              loss(run.width, run.log2_lr, math.log2(run.output_mult),
+                                   1 if run.param == "mup" else math.log2(run.width / 64)), run.seed)
+                   for run in sweep.runs()]
+        summary = sw.analyze(records)
+        assert set(summary) == {f"llama {p} {hp}" for p in ("mup", "sp") for hp in ("log2_lr", "output_mult")}
+        mup, sp = summary["llama mup output_mult"], summary["llama sp output_mult"]
+        assert [r["best_log2"] for r in mup["widths"]] == [1, 1, 1] and mup["optimum_shift_steps"] == 0
+        assert [r["best_log2"] for r in sp["widths"]] == [0, 1, 2] and sp["optimum_shift_steps"] == 2
+        assert mup["widths"][0]["parabola_log2"] == pytest.approx(1.0)
+        assert mup["values_near_optimum_log2"] == [0, 1, 2] and mup["wider_better_near_optimum"]
+        assert all(r["seeds_agree"] for r in mup["widths"])
+        assert [r["best_log2"] for r in summary["llama mup log2_lr"]["widths"]] == [-7] * 3
+        path = sw.plot_sweep(records, tmp_path / f"fig4-{protocol}.png")
+        assert path.stat().st_size > 10_000
+
+
+def test_cli_sweeps_a_multiplier_grid_and_reports_it(tmp_path):
+    path = tmp_path / "results.jsonl"
+    cmd = [sys.executable, "-m", "mutransformers.cli", "sweep", "--archs", "llama", "--widths", "32", "64",
+           "--log2-lrs", "-7", "--grid", "output_mult=0.5,2", "--seeds", "0", "--params", "mup", "--steps", "4",
+           "--batch-size", "2", "--seq-len", "16", "--vocab-size", "512", "--data", str(DATA), "--results",
+           str(path), "--workers", "1"]
+    first = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert "4 runs trained" in first.stdout
+    assert sorted((r["width"], r["output_mult"]) for r in results.load(path)) == [(32, .5), (32, 2), (64, .5), (64, 2)]
+    again = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert "0 runs trained" in again.stdout  # resumes like an LR sweep
+    report = subprocess.run([sys.executable, "-m", "mutransformers.cli", "sweep-report", str(path), "--out",
+                             str(tmp_path / "fig.png")], capture_output=True, text=True, check=True)
+    assert "llama mup output_mult: optimum (log2) per width" in report.stdout
+    assert (tmp_path / "fig.png").exists() and "output_mult" in (tmp_path / "fig.json").read_text()

@@ -1,4 +1,13 @@
-"""A sweep: arch x parametrization x width x log2 LR x seed, run locally or on Optuna workers."""
+"""A sweep: arch x parametrization x width x hyperparameters x seed, run locally or on Optuna workers.
+
+The hyperparameters are muP's (TP V Fig. 4): the learning rate (``log2_lr``), the base model's init
+std (``init_std``) and the output, attention and input multipliers. Two protocols:
+
+* ``grid``: every combination of the values given;
+* ``one-at-a-time`` (TP V Fig. 4): each HP takes its values while the others stay at the centre.
+
+Each point is a ``RunConfig``, so the results file and its resume logic are the same for every HP.
+"""
 import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -7,8 +16,11 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from ..core.errors import MuPError
 from . import results
-from .train import RunConfig, base_init_std, train_run
+from .train import HPARAMS, MULTIPLIERS, RunConfig, base_init_std, train_run
+
+PROTOCOLS = ("grid", "one-at-a-time")
 
 
 @dataclass
@@ -19,15 +31,66 @@ class Sweep:
     log2_lrs: list = field(default_factory=lambda: list(range(-12, -4)))
     seeds: list = field(default_factory=lambda: [0, 1])
     run_fields: dict = field(default_factory=dict)  # steps, batch_size, seq_len, ... (RunConfig fields)
+    hparams: dict = field(default_factory=dict)  # HPs swept besides the LR: {"output_mult": [0.5, 1, 2]}
+    protocol: str = "grid"
+    centre: dict = field(default_factory=dict)  # one-at-a-time: each HP's value while another varies
+
+    def __post_init__(self):
+        if self.protocol not in PROTOCOLS:
+            raise MuPError(f"protocol={self.protocol!r}: use one of {PROTOCOLS}.")
+        for name in list(self.hparams) + list(self.centre):
+            if name not in HPARAMS:
+                raise MuPError(f"Unknown hyperparameter {name!r}; the sweepable ones are {HPARAMS}.")
+        if "log2_lr" in self.hparams:
+            raise MuPError("Give the learning rates as log2_lrs (--log2-lrs), not in hparams (--grid).")
+        if "init_std" in self.hparams and "t5" in self.archs:
+            raise MuPError("T5 has no initializer_range (its init is fan-in scaled already): sweep init_std "
+                           "on the other architectures.")
+
+    def axes(self, arch: str) -> dict:
+        """{HP: values} swept for ``arch`` (the LR first)."""
+        return {"log2_lr": [float(v) for v in self.log2_lrs],
+                **{name: [float(v) for v in values] for name, values in self.hparams.items()}}
+
+    def centre_of(self, arch: str) -> dict:
+        """Each HP's centre: given, else its only value, else its default (multipliers 1, the base init std)."""
+        centre = {}
+        for name, values in self.axes(arch).items():
+            if name in self.centre:
+                centre[name] = float(self.centre[name])
+            elif len(values) == 1:
+                centre[name] = values[0]
+            elif name == "log2_lr":
+                raise MuPError("The one-at-a-time protocol needs the LR the other HPs are swept at: "
+                               "--centre log2_lr=<value> (e.g. muP's optimum from an LR sweep).")
+            else:
+                centre[name] = base_init_std(arch, min(self.widths)) if name == "init_std" else 1.0
+        return centre
+
+    def points(self, arch: str) -> list[dict]:
+        """The HP settings to train, as RunConfig fields."""
+        axes = self.axes(arch)
+        if self.protocol == "grid":
+            return [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+        centre, points = self.centre_of(arch), []
+        for name, values in axes.items():
+            for value in values:
+                point = {**centre, name: value}
+                if point not in points:
+                    points.append(point)
+        return points
 
     def runs(self) -> list[RunConfig]:
         """Largest widths first, so the slowest runs start early and workers finish together."""
         base_width = min(self.widths)
-        grid = itertools.product(self.archs, self.params, sorted(self.widths, reverse=True), self.log2_lrs,
-                                 self.seeds)
-        return [RunConfig(arch=a, param=p, width=w, log2_lr=float(lr), seed=s, base_width=base_width,
-                          **{"init_std": base_init_std(a, base_width), **self.run_fields})
-                for a, p, w, lr, s in grid]
+        runs = []
+        for arch, param, width in itertools.product(self.archs, self.params, sorted(self.widths, reverse=True)):
+            defaults = {"init_std": base_init_std(arch, base_width), **self.run_fields}
+            for point in self.points(arch):
+                for seed in self.seeds:
+                    runs.append(RunConfig(arch=arch, param=param, width=width, seed=seed, base_width=base_width,
+                                          **{**defaults, **point}))
+        return runs
 
     def todo(self, results_path) -> list[RunConfig]:
         done = results.finished_keys(results_path)
@@ -58,6 +121,7 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
 
 def _record(results_path, record, bar):
     results.append(results_path, record)
-    bar.set_postfix_str(f"{record['param']} w={record['width']} lr=2^{record['log2_lr']:g} "
+    hps = " ".join(f"{name}={record[name]:g}" for name in MULTIPLIERS if record.get(name, 1.0) != 1.0)
+    bar.set_postfix_str(f"{record['param']} w={record['width']} lr=2^{record['log2_lr']:g} {hps} "
                         f"loss={'diverged' if record['diverged'] else round(record['eval_loss'], 3)}")
     bar.update()

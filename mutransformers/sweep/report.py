@@ -1,17 +1,24 @@
-"""Sweep analysis and the TP V Fig. 1 figure.
+"""Sweep analysis and the TP V figures (Fig. 1: loss against log2 LR; Fig. 4: one panel per HP).
 
-For each (arch, parametrization, width): the optimal log2 LR (grid argmin of the seed-mean held-out
-loss, and the vertex of a parabola fitted through the argmin and its two neighbours), per-seed
-optima, the optimum's shift in grid steps across widths, whether the best loss falls with width, and
-whether wider is better at every LR near the optimum (within one grid step of some width's optimum).
-Diverged runs count as infinite loss.
+Per (arch, parametrization, swept HP) and width: the optimum (grid argmin of the seed-mean held-out
+loss, and the vertex of a parabola through the argmin and its two neighbours, both in log2 of the
+HP), each seed's optimum, the optimum's shift in grid steps across widths, whether the best loss
+falls with width, and whether wider is better at every value within one grid step of some width's
+optimum. Diverged runs count as infinite loss.
+
+Which runs make an HP's curve is read off the records: a full grid gives each value of the HP its
+best loss over the other HPs; a one-at-a-time sweep (TP V Fig. 4) gives the runs where every other
+HP is at its centre, the value it takes most often.
 """
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
 from ..coord_check.plot import plt  # matplotlib with the Agg backend
+from .train import HPARAMS, RunConfig
+
+_DEFAULTS = {name: RunConfig.__dataclass_fields__[name].default for name in HPARAMS}
 
 
 def _loss(record) -> float:
@@ -19,92 +26,138 @@ def _loss(record) -> float:
     return math.inf if record.get("diverged") or loss is None or not math.isfinite(loss) else loss
 
 
+def _log2(hp: str, value: float) -> float:
+    """Where a value sits on the HP's axis: log2 of it (the LR is given as its log2 already)."""
+    return float(value) if hp == "log2_lr" else math.log2(value)
+
+
+def _hps(record) -> dict:
+    return {name: float(record.get(name, _DEFAULTS[name])) for name in HPARAMS}
+
+
 def curves(records) -> dict:
-    """{(arch, param): {width: {log2_lr: [loss per seed]}}}."""
-    table = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    """{(arch, param, hp): {width: {log2 value: [loss per seed]}}} for every HP the records vary."""
+    groups = defaultdict(list)
     for r in records:
-        table[(r["arch"], r["param"])][r["width"]][r["log2_lr"]].append(_loss(r))
+        groups[(r["arch"], r["param"])].append(r)
+    table = {}
+    for (arch, param), group in groups.items():
+        settings = [_hps(r) for r in group]
+        values = {name: sorted({s[name] for s in settings}) for name in HPARAMS}
+        swept = [name for name in HPARAMS if len(values[name]) > 1] or ["log2_lr"]
+        full_grid = len({tuple(s[n] for n in swept) for s in settings}) == math.prod(len(values[n]) for n in swept)
+        centre = {name: Counter(s[name] for s in settings).most_common(1)[0][0] for name in HPARAMS}
+        for hp in swept:
+            table[(arch, param, hp)] = _curve(group, settings, hp, swept, full_grid, centre)
     return table
 
 
-def _argmin(lrs, losses):
+def _curve(group, settings, hp, swept, full_grid, centre):
+    """{width: {log2 value: [loss per seed]}}: the slice at the centre, or the best over the other HPs."""
+    by_point = defaultdict(list)  # (width, value, other HPs) -> [(seed, loss)]
+    for r, s in zip(group, settings):
+        others = tuple(s[n] for n in swept if n != hp)
+        if full_grid or all(s[n] == centre[n] for n in swept if n != hp):
+            by_point[(r["width"], _log2(hp, s[hp]), others)].append((r["seed"], _loss(r)))
+    best = {}
+    for (width, value, _), seed_losses in by_point.items():
+        losses = [loss for _, loss in sorted(seed_losses)]
+        mean = float(np.mean(losses))
+        if (width, value) not in best or mean < best[(width, value)][0]:
+            best[(width, value)] = (mean, losses)
+    out = defaultdict(dict)
+    for (width, value), (_, losses) in best.items():
+        out[width][value] = losses
+    return out
+
+
+def _argmin(values, losses):
     i = int(np.argmin(losses))
-    return lrs[i], losses[i], i
+    return values[i], losses[i], i
 
 
-def _parabola_vertex(lrs, losses, i) -> float:
-    if 0 < i < len(lrs) - 1 and all(math.isfinite(v) for v in losses[i - 1:i + 2]):
-        a, b, _ = np.polyfit(lrs[i - 1:i + 2], losses[i - 1:i + 2], 2)
+def _parabola_vertex(values, losses, i) -> float:
+    if 0 < i < len(values) - 1 and all(math.isfinite(v) for v in losses[i - 1:i + 2]):
+        a, b, _ = np.polyfit(values[i - 1:i + 2], losses[i - 1:i + 2], 2)
         if a > 0:
             return float(-b / (2 * a))
-    return float(lrs[i])
+    return float(values[i])
 
 
 def analyze(records) -> dict:
-    """Optima per width and the transfer verdicts, per (arch, param)."""
+    """Optima per width and the transfer verdicts, keyed ``"<arch> <param> <hp>"``."""
     summary = {}
-    for (arch, param), by_width in sorted(curves(records).items()):
-        rows, best_losses, means = [], [], {}
+    for (arch, param, hp), by_width in sorted(curves(records).items()):
+        rows, best_losses, means, optima = [], [], {}, []
+        grid = sorted(set.intersection(*(set(by_value) for by_value in by_width.values())))
         for width in sorted(by_width):
-            lrs = sorted(by_width[width])
-            seed_losses = [by_width[width][lr] for lr in lrs]
+            values = sorted(by_width[width])
+            seed_losses = [by_width[width][v] for v in values]
             mean = [float(np.mean(v)) if all(map(math.isfinite, v)) else math.inf for v in seed_losses]
-            means[width] = dict(zip(lrs, mean))
-            best_lr, best_loss, i = _argmin(lrs, mean)
-            per_seed = [float(_argmin(lrs, [v[s] for v in seed_losses])[0])
+            means[width] = dict(zip(values, mean))
+            best, best_loss, i = _argmin(values, mean)
+            per_seed = [float(_argmin(values, [v[s] for v in seed_losses])[0])
                         for s in range(min(len(v) for v in seed_losses))]
-            rows.append({"width": width, "best_log2_lr": best_lr, "best_loss": best_loss,
-                         "parabola_log2_lr": _parabola_vertex(lrs, mean, i), "seed_optima": per_seed,
-                         "seeds_agree": max(per_seed) - min(per_seed) <= 1.0 if per_seed else False})
+            steps = [grid.index(v) for v in per_seed if v in grid]
+            rows.append({"width": width, "best_log2": best, "best_loss": best_loss,
+                         "parabola_log2": _parabola_vertex(values, mean, i), "seed_optima_log2": per_seed,
+                         "seeds_agree": bool(steps) and max(steps) - min(steps) <= 1})
             best_losses.append(best_loss)
-        optima = [r["best_log2_lr"] for r in rows]
-        summary[f"{arch} {param}"] = {
-            "widths": rows,
-            "optimum_shift_steps": max(optima) - min(optima),
+            optima.append(best)
+        optimum_steps = [grid.index(v) for v in optima if v in grid]
+        summary[f"{arch} {param} {hp}"] = {
+            "arch": arch, "param": param, "hp": hp, "widths": rows,
+            "optimum_shift_steps": max(optimum_steps) - min(optimum_steps) if optimum_steps else None,
             "best_loss_falls_with_width": all(a > b for a, b in zip(best_losses, best_losses[1:])),
-            **_wider_is_better_near_optimum(means, optima),
+            **_wider_is_better_near_optimum(means, optima, grid),
         }
     return summary
 
 
-def _wider_is_better_near_optimum(means: dict, optima: list) -> dict:
-    """At each LR within one grid step of some width's optimum, does the loss fall with every width step?"""
-    lrs = sorted(set.intersection(*(set(by_lr) for by_lr in means.values())))
-    step = min(np.diff(lrs)) if len(lrs) > 1 else 1.0
-    near = [lr for lr in lrs if any(abs(lr - best) <= step + 1e-9 for best in optima)]
+def _wider_is_better_near_optimum(means: dict, optima: list, grid: list) -> dict:
+    """At each value within one grid step of some width's optimum, does the loss fall with every width step?"""
+    near = [v for i, v in enumerate(grid)
+            if any(best in grid and abs(i - grid.index(best)) <= 1 for best in optima)]
     widths = sorted(means)
-    exceptions = [lr for lr in near if not all(means[a][lr] > means[b][lr] for a, b in zip(widths, widths[1:]))]
-    return {"lrs_near_optimum": near, "wider_better_near_optimum": not exceptions,
-            "lrs_where_wider_is_not_better": exceptions}
+    exceptions = [v for v in near if not all(means[a][v] > means[b][v] for a, b in zip(widths, widths[1:]))]
+    return {"values_near_optimum_log2": near, "wider_better_near_optimum": not exceptions,
+            "values_where_wider_is_not_better_log2": exceptions}
 
 
-def plot_sweep(records, path, title: str = "LR transfer"):
-    """Loss against log2 LR, one curve per width (seed mean), SP and muP side by side, per arch."""
+_LABELS = {"log2_lr": "log2 learning rate", "init_std": "log2 init std (base model)",
+           "output_mult": "log2 output multiplier", "attn_mult": "log2 attention multiplier",
+           "input_mult": "log2 input multiplier"}
+
+
+def plot_sweep(records, path, title: str = "muP transfer"):
+    """TP V's layout: one column per swept HP, one row per (arch, parametrization: SP above muP),
+    loss against log2 of the HP, one curve per width (seed mean), each width's optimum starred."""
     table = curves(records)
-    archs = sorted({arch for arch, _ in table})
-    params = [p for p in ("sp", "mup") if any((a, p) in table for a in archs)]
-    fig, axes = plt.subplots(len(archs), len(params), figsize=(5.5 * len(params), 4 * len(archs)), squeeze=False)
-    finite = [v for by_w in table.values() for by_lr in by_w.values() for vs in by_lr.values() for v in vs
+    hps = [hp for hp in HPARAMS if any(key[2] == hp for key in table)]
+    rows = sorted({(arch, param) for arch, param, _ in table}, key=lambda ap: (ap[0], ap[1] != "sp"))
+    fig, axes = plt.subplots(len(rows), len(hps), figsize=(4.6 * len(hps), 3.6 * len(rows)), squeeze=False)
+    finite = [v for by_w in table.values() for by_v in by_w.values() for vs in by_v.values() for v in vs
               if math.isfinite(v)]
     low, high = (min(finite), min(max(finite), min(finite) + 2.5)) if finite else (0, 1)
-    for r, arch in enumerate(archs):
-        for c, param in enumerate(params):
+    for r, (arch, param) in enumerate(rows):
+        for c, hp in enumerate(hps):
             ax = axes[r][c]
-            by_width = table.get((arch, param), {})
+            by_width = table.get((arch, param, hp), {})
             colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(by_width), 1)))
             for color, width in zip(colors, sorted(by_width)):
-                lrs = sorted(by_width[width])
-                mean = [np.mean(by_width[width][lr]) if all(map(math.isfinite, by_width[width][lr])) else np.nan
-                        for lr in lrs]
-                ax.plot(lrs, mean, marker="o", markersize=3, color=color, label=f"width {width}")
+                values = sorted(by_width[width])
+                mean = [np.mean(by_width[width][v]) if all(map(math.isfinite, by_width[width][v])) else np.nan
+                        for v in values]
+                ax.plot(values, mean, marker="o", markersize=3, color=color, label=f"width {width}")
                 if np.isfinite(mean).any():
                     i = int(np.nanargmin(mean))
-                    ax.plot(lrs[i], mean[i], marker="*", markersize=12, color=color)
+                    ax.plot(values[i], mean[i], marker="*", markersize=12, color=color)
             ax.set_ylim(low - 0.05, high)
-            ax.set_xlabel("log2 learning rate")
+            ax.set_xlabel(_LABELS[hp])
             ax.set_ylabel("held-out loss")
-            ax.set_title(f"{arch}: {'muP' if param == 'mup' else 'standard parametrization'}")
-            ax.legend(fontsize=8)
+            ax.set_title(f"{arch}: {'muP' if param == 'mup' else 'standard parametrization'}", fontsize=10)
+            if by_width:
+                ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

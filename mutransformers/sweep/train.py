@@ -49,9 +49,20 @@ class RunConfig:
     eval_batches: int = 16
     init_std: float = 0.02  # initializer_range of the base model (see base_init_std); T5 has none
     grad_clip: float = 1.0  # max global gradient norm; 0 turns clipping off
+    # muP's multipliers (TP V Fig. 4), for muP and SP alike. attn_mult multiplies the attention
+    # scale the model has at base width (the architecture's own), so 1 is the default everywhere.
+    output_mult: float = 1.0
+    attn_mult: float = 1.0
+    input_mult: float = 1.0
 
     def key(self) -> str:
-        return "|".join(f"{k}={v}" for k, v in asdict(self).items())
+        """Every field; a multiplier only when it is not 1, so results files written before the
+        multipliers existed still resume."""
+        return "|".join(f"{k}={v}" for k, v in asdict(self).items() if not (k in MULTIPLIERS and v == 1.0))
+
+
+MULTIPLIERS = ("output_mult", "attn_mult", "input_mult")
+HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
 
 
 def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
@@ -71,13 +82,21 @@ def width_init_std(run: RunConfig) -> float:
 
 
 def build_model(run: RunConfig):
-    variant = "mup" if run.param == "mup" else "sp"
+    """muP: our model at its width, based on ``base_width``. SP: transformers' model; with a multiplier
+    that is not 1, our model as its own base (width_mult 1: muP's rules are then the identity and the
+    model computes what transformers' does, tests/test_models.py), so the multiplier applies to SP too."""
     overrides = {"vocab_size": run.vocab_size}
     if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
         overrides["initializer_range"] = width_init_std(run)
     layers_field = {"gpt2": "n_layer", "t5": "num_layers"}.get(run.arch, "num_hidden_layers")
     overrides[layers_field] = run.n_layer
-    return families.build(run.arch, run.width, variant, run.base_width, **overrides)
+    if run.param == "mup":
+        return families.build(run.arch, run.width, "mup", run.base_width, attn_factor=run.attn_mult,
+                              output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
+    if all(getattr(run, name) == 1.0 for name in MULTIPLIERS):
+        return families.build(run.arch, run.width, "sp", **overrides)
+    return families.build(run.arch, run.width, "mup", base_width=run.width, attn_factor=run.attn_mult,
+                          output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
 
 
 def make_optimizer(model, run: RunConfig):

@@ -15,13 +15,15 @@ def coord_check_command(args) -> int:
     for variant in args.variants:
         rows = cc.run(args.arch, args.widths, variant, steps=args.steps, optimizer=args.optimizer, lr=args.lr,
                       seeds=args.seeds)
-        results[variant] = (rows, cc.check(rows, max_slope=args.max_slope))
+        results[variant] = (rows, cc.check(rows, max_slope=args.max_slope, max_change_slope=args.max_change_slope))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cc.plot_coords(results, out, title=f"{args.arch}: {args.optimizer} lr={args.lr}, {args.steps} steps")
     record = {"arch": args.arch, "widths": args.widths, "steps": args.steps, "optimizer": args.optimizer,
               "lr": args.lr, "seeds": args.seeds, "max_slope": args.max_slope,
-              "variants": {v: {"passed": res.passed, "worst": res.worst[:20], "slopes": res.slopes, "rows": rows}
+              "max_change_slope": args.max_change_slope,
+              "variants": {v: {"passed": res.passed, "worst": res.worst[:20], "slopes": res.slopes,
+                               "change_worst": res.change_worst[:20], "change_slopes": res.change_slopes, "rows": rows}
                            for v, (rows, res) in results.items()}}
     out.with_suffix(".json").write_text(json.dumps(record, indent=1))
     for variant, (_, res) in results.items():
@@ -121,7 +123,9 @@ def main(argv=None) -> int:
     coord.add_argument("--lr", type=float, default=1e-2)
     coord.add_argument("--seeds", type=int, default=1, help="average sizes over this many initializations")
     coord.add_argument("--variants", nargs="+", choices=cc.VARIANTS, default=["sp", "mup"])
-    coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE)
+    coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE, help="sizes may not grow faster")
+    coord.add_argument("--max-change-slope", type=float, default=cc.MAX_CHANGE_SLOPE,
+                       help="changes from init may not grow or shrink faster (attention logits: not grow)")
     coord.add_argument("--out", default="coord_check.png")
     coord.set_defaults(handler=coord_check_command)
     diff = commands.add_parser("diff", help="our muP overrides beside the upstream code they replace")

@@ -8,9 +8,12 @@ with vocabulary 256 and no dropout. Variants:
 * ``sp``: the plain transformers model with the same dims, trained with plain Adam/SGD;
 * ``mup_attn_sqrt_d``: muP but attention scaled 1/sqrt(d_head) at every width (mup issue #8; for T5,
   its unscaled q.k);
-* ``mup_linear_readout``: muP but readouts left as plain ``nn.Linear`` (no 1/width_mult).
+* ``mup_linear_readout``: muP but readouts left as plain ``nn.Linear`` (no 1/width_mult);
+* ``global_lr``: the muP model trained with the plain optimizer at one learning rate
+  ``lr * base_width / width`` for every parameter (a common mistake: right for hidden weights, too
+  small for embeddings, biases, norms and readouts, whose updates then vanish with width).
 
-The last two are negative controls: the check must fail them.
+The last three are negative controls: the check must fail them.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -25,7 +28,7 @@ import mutransformers as mt
 from .core.errors import MuPError
 
 VOCAB = 256
-VARIANTS = ("mup", "sp", "mup_attn_sqrt_d", "mup_linear_readout")
+VARIANTS = ("mup", "sp", "mup_attn_sqrt_d", "mup_linear_readout", "global_lr")
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,12 @@ def family(arch: str, widths, variant: str = "mup", **overrides) -> dict:
 
 
 def uses_mup_optimizer(variant: str) -> bool:
-    return variant != "sp"
+    return variant not in ("sp", "global_lr")
+
+
+def learning_rate(variant: str, lr: float, width: int, base_width: int) -> float:
+    """The LR a variant trains with at ``width`` (per group, mup's optimizer scales it further)."""
+    return lr * base_width / width if variant == "global_lr" else lr
 
 
 def markov_batches(steps: int, masked: bool = False, batch_size: int = 8, seq_len: int = 64,

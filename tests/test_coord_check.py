@@ -35,6 +35,35 @@ def test_negative_controls_fail(arch, variant, offending_kind):
         assert result.worst[0]["kind"] == offending_kind, result.summary()
 
 
+@pytest.mark.parametrize("arch", ALL_ARCHS)
+def test_lazy_global_lr_control_fails_only_on_its_vanishing_updates(arch):
+    """One Adam LR lr * base/width for every parameter: no activation grows, so v1 passed it; the
+    embeddings' change from init shrinks like 1/width (their LR does), which v2 catches."""
+    rows = cc.run(arch, WIDTHS, "global_lr", steps=8, progress=False)
+    assert cc.check(rows, max_change_slope=None).passed  # sizes alone: passes (the v1 check)
+    result = cc.check(rows)
+    assert not result.passed and not result.worst  # fails on the changes only
+    assert result.change_worst[0]["kind"] == "embedding" and result.change_worst[0]["slope"] < -0.9, result.summary()
+
+
+def test_change_from_init_is_zero_at_step_0_and_recorded_after():
+    rows = cc.run("gpt2", [64, 128], "mup", steps=3, progress=False)
+    assert all(r["change_rms"] == 0.0 for r in rows if r["step"] == 0)
+    later = [r for r in rows if r["step"] > 0]
+    assert later and all(r["change_rms"] > 0 for r in later if r["kind"] != "embedding" or "wpe" not in r["module"])
+    assert {r["kind"] for r in later if r["change_rms"] > 0} >= {"embedding", "attn_logits", "block", "logits"}
+
+
+def test_change_verdict_is_two_sided_except_attention_logits():
+    def rows(kind, slope):
+        return [dict(width=w, module="m", kind=kind, step=s, mean_abs=1.0, rms=1.0, change_rms=float(s) * w ** slope)
+                for w in WIDTHS for s in (0, 1, 2)]
+    assert cc.check(rows("block", 0.0)).passed
+    assert not cc.check(rows("block", -1.0)).passed and not cc.check(rows("block", 1.0)).passed
+    assert cc.check(rows("attn_logits", -1.0)).passed and not cc.check(rows("attn_logits", 1.0)).passed
+    assert cc.check(rows("block", -1.0), max_change_slope=None).passed
+
+
 def test_sgd_standard_parametrization_fails():
     assert not cc.check(cc.run("gpt2", WIDTHS, "sp", steps=4, optimizer="sgd", lr=0.5, progress=False)).passed
 
@@ -96,3 +125,9 @@ def test_cli_writes_plot_and_numbers(tmp_path, capsys):
     record = json.loads(out.with_suffix(".json").read_text())
     assert set(record["variants"]) == {"sp", "mup"} and record["variants"]["mup"]["passed"]
     assert "bert mup: PASS" in capsys.readouterr().out
+    assert record["max_change_slope"] == cc.MAX_CHANGE_SLOPE and "change_slopes" in record["variants"]["mup"]
+    code = cli_main(["coord-check", "--arch", "gpt2", "--widths", "64", "128", "256", "--steps", "3", "--variants",
+                     "mup", "global_lr", "--out", str(out)])
+    assert code == 0  # only a failing muP fails the command
+    printed = capsys.readouterr().out
+    assert "gpt2 global_lr: FAIL" in printed and "change slope" in printed

@@ -1,4 +1,5 @@
-"""The TP V coordinate-check figure: activation size against width, one panel per (variant, step)."""
+"""The TP V coordinate-check figure: activation size against width, one panel per (variant, step),
+and below each variant's sizes its changes from initialization (coordinate check v2)."""
 from collections import defaultdict
 
 import matplotlib
@@ -8,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 _TITLES = {"sp": "standard parametrization", "mup": "muP", "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention",
-           "mup_linear_readout": "muP, plain Linear readout"}
+           "mup_linear_readout": "muP, plain Linear readout", "global_lr": "muP model, one global LR x base/width"}
 
 
 def _by_kind(rows, step, metric):
@@ -22,22 +23,40 @@ def _by_kind(rows, step, metric):
 
 
 def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_panels: int = 4):
-    """``results``: {variant: (rows, CoordCheckResult)}. Writes a PNG with one row per variant."""
+    """``results``: {variant: (rows, CoordCheckResult)}. Writes a PNG with a row of sizes per variant
+    and, where the rows have ``change_rms``, a row of changes from initialization under it."""
     steps = sorted({row["step"] for rows, _ in results.values() for row in rows})
     shown = [steps[i] for i in np.unique(np.linspace(0, len(steps) - 1, min(max_panels, len(steps))).astype(int))]
-    fig, axes = plt.subplots(len(results), len(shown), figsize=(3.2 * len(shown), 2.9 * len(results)),
+    changed = [s for s in steps if s > 0]
+    shown_changes = [changed[i] for i in
+                     np.unique(np.linspace(0, len(changed) - 1, min(max_panels, len(changed))).astype(int))] if changed else []
+    panel_rows = []  # (variant, metric, steps, verdict label)
+    for variant, (rows, verdict) in results.items():
+        sizes_ok = not verdict.worst
+        panel_rows.append((variant, metric, shown, "PASS" if sizes_ok else "FAIL"))
+        if shown_changes and any("change_rms" in row for row in rows):
+            panel_rows.append((variant, "change_rms", shown_changes, "FAIL" if verdict.change_worst else "PASS"))
+    columns = max(len(steps_) for _, _, steps_, _ in panel_rows)
+    fig, axes = plt.subplots(len(panel_rows), columns, figsize=(3.2 * columns, 2.9 * len(panel_rows)),
                              squeeze=False, sharex=True)
-    for r, (variant, (rows, verdict)) in enumerate(results.items()):
-        for c, step in enumerate(shown):
+    for r, (variant, shown_metric, shown_steps, label) in enumerate(panel_rows):
+        rows = results[variant][0]
+        for c in range(columns):
             ax = axes[r][c]
-            for kind, (widths, sizes) in _by_kind(rows, step, metric).items():
+            if c >= len(shown_steps):
+                ax.axis("off")
+                continue
+            step = shown_steps[c]
+            for kind, (widths, sizes) in _by_kind(rows, step, shown_metric).items():
                 ax.plot(widths, np.maximum(sizes, 1e-12), marker="o", markersize=3, label=kind)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
-            ax.set_title(f"{_TITLES.get(variant, variant)}\nstep {step}", fontsize=9)
+            what = "size" if shown_metric != "change_rms" else "change from init"
+            ax.set_title(f"{_TITLES.get(variant, variant)}: {what}\nstep {step}", fontsize=9)
             if c == 0:
-                ax.set_ylabel(f"{metric} of activation\n({'PASS' if verdict.passed else 'FAIL'})")
-            if r == len(results) - 1:
+                ylabel = f"{metric} of activation" if shown_metric != "change_rms" else "rms of x_t - x_0"
+                ax.set_ylabel(f"{ylabel}\n({label})")
+            if r == len(panel_rows) - 1:
                 ax.set_xlabel("width")
     kinds = sorted({row["kind"] for rows, _ in results.values() for row in rows})
     colors = dict(zip(kinds, plt.get_cmap("tab20").colors[::2] + plt.get_cmap("tab20").colors[1::2]))

@@ -7,6 +7,13 @@ muP none grows with width; under standard parametrization some blow up once trai
 Hooks record each chosen module's output. Attention internals (q, k, v, the logits and the
 attention core's output) are read inside transformers' attention call, so the logits are
 recorded although training runs on sdpa, which never materializes them.
+
+Beside its size, each activation's *change from initialization* is recorded (coordinate check v2):
+before every step the model also runs, in eval mode and without gradients, on one fixed probe
+batch (the first batch), and ``change_rms`` is the RMS of x_t - x_0 there. Under muP every change
+is Theta(1) in width (TP V: "maximal update"); a parametrization whose updates vanish with width
+(lazy training: e.g. one global Adam LR scaled by 1/width for every parameter) keeps every size
+flat, and only this change shows it shrinking.
 """
 import contextlib
 import contextvars
@@ -95,16 +102,34 @@ def _output_embeddings(model):
 
 
 class Recorder:
-    """Collects {module name: (mean |x|, rms)} for one forward pass."""
+    """Collects {module name: (kind, mean |x|, rms)} for one forward pass; with ``keep``, also the
+    activations themselves ({name: tensor}), to measure their change from initialization."""
 
     def __init__(self, model: nn.Module, kinds: dict):
         self.model, self.kinds = model, kinds
         self.names = {m: (n or "model") for n, m in model.named_modules()}
-        self.sizes = {}
+        self.sizes, self.kept, self.keep = {}, {}, False
 
     def add(self, name, kind, tensor):
-        if tensor is not None:
+        if tensor is None:
+            return
+        if self.keep:
+            self.kept[name] = tensor.detach().float().clone()
+        else:
             self.sizes[name] = (kind, *_size(tensor))
+
+    @torch.no_grad()
+    def probe(self, model, loss_fn, batch) -> dict:
+        """{name: activation} on ``batch``, in eval mode (no dropout), without gradients."""
+        self.kept, self.keep = {}, True
+        model.eval()
+        try:
+            with self.recording():
+                loss_fn(model, batch)
+        finally:
+            model.train()
+            self.keep = False
+        return self.kept
 
     @contextlib.contextmanager
     def recording(self):
@@ -154,49 +179,64 @@ def make_optimizer(model, name: str, lr: float, mup_optimizer: bool):
     return (torch.optim.Adam if name == "adam" else torch.optim.SGD)(params, lr=lr)
 
 
-def collect_coords(models: dict, batches: Iterable, *, steps: int = 4, optimizer: str = "adam",
+def collect_coords(models: dict, batches: Iterable, *, steps: int = 4, optimizer: str | Callable = "adam",
                    lr: float = 1e-2, mup_optimizer: bool = True, loss_fn: Callable = default_loss,
                    seeds: int = 1, declared_by=None, label: str = "", progress: bool = True) -> list[dict]:
     """Train each model (``{width: zero-argument builder}``) ``steps`` steps on the same batches.
 
-    Returns one row per (width, module, step): ``width, module, kind, step, mean_abs, rms``, each
-    the mean over ``seeds`` initializations. Step t is the forward pass after t optimizer updates
-    (t = 0: at initialization).
+    ``optimizer``: "adam" or "sgd" at ``lr`` (with ``mup_optimizer``, mup's per-group LRs), or a
+    callable ``(model, width) -> torch.optim.Optimizer``.
+
+    Returns one row per (width, module, step): ``width, module, kind, step, mean_abs, rms`` (the
+    activation's size on that step's batch) and ``change_rms`` (its change from initialization on
+    the probe batch, the first batch), each the mean over ``seeds`` initializations. Step t is the
+    forward pass after t optimizer updates (t = 0: at initialization, where the change is 0).
     """
     batches = list(batches)[:steps]
     if len(batches) < steps:
         raise MuPError(f"{steps} steps need {steps} batches, got {len(batches)}.")
+    if isinstance(optimizer, str):
+        optimizer_name = optimizer
+        optimizer = lambda model, width: make_optimizer(model, optimizer_name, lr, mup_optimizer)  # noqa: E731
     sums = {}
     bar = tqdm(total=seeds * len(models) * steps, desc=f"coord check {label}".strip(), disable=not progress)
     for seed in range(seeds):
         for width, build in models.items():
-            for step, sizes in enumerate(_train(build, batches, optimizer, lr, mup_optimizer, loss_fn, seed,
-                                                declared_by, width)):
-                for name, (kind, mean_abs, rms) in sizes.items():
-                    total = sums.setdefault((width, name, step), [kind, 0.0, 0.0])
-                    total[1] += mean_abs / seeds
-                    total[2] += rms / seeds
+            for step, sizes in enumerate(_train(build, batches, optimizer, loss_fn, seed, declared_by, width)):
+                for name, (kind, *values) in sizes.items():
+                    total = sums.setdefault((width, name, step), [kind, 0.0, 0.0, 0.0])
+                    for i, value in enumerate(values, start=1):
+                        total[i] += value / seeds
                 bar.update()
     bar.close()
-    return [dict(width=width, module=name, kind=kind, step=step, mean_abs=mean_abs, rms=rms)
-            for (width, name, step), (kind, mean_abs, rms) in sums.items()]
+    return [dict(width=width, module=name, kind=kind, step=step, mean_abs=mean_abs, rms=rms, change_rms=change)
+            for (width, name, step), (kind, mean_abs, rms, change) in sums.items()]
 
 
-def _train(build, batches, optimizer, lr, mup_optimizer, loss_fn, seed, declared_by, width):
-    """Yields the recorded sizes of each step's forward pass, then takes the step."""
+def _rms_change(now: torch.Tensor | None, initial: torch.Tensor | None) -> float:
+    if now is None or initial is None or initial.shape != now.shape:
+        return float("nan")
+    return (now - initial).pow(2).mean().sqrt().item()
+
+
+def _train(build, batches, optimizer, loss_fn, seed, declared_by, width):
+    """Yields each step's {name: (kind, mean |x|, rms, rms of the change on the probe batch)}, then steps."""
     torch.manual_seed(seed)
     model = build()
     model.train()
-    opt = make_optimizer(model, optimizer, lr, mup_optimizer)
+    opt = optimizer(model, width)
     recorder = Recorder(model, module_kinds(model, declared_by))
     with _recording_attention_implementation(model):
+        initial = recorder.probe(model, loss_fn, batches[0])
         for step, batch in enumerate(batches):
+            now = initial if step == 0 else recorder.probe(model, loss_fn, batches[0])
             recorder.sizes = {}
             with recorder.recording():
                 loss = loss_fn(model, batch)
             if not torch.isfinite(loss):
-                raise MuPError(f"Loss is {loss.item()} at width {width}, step {step}: lower lr={lr}.")
-            yield recorder.sizes
+                raise MuPError(f"Loss is {loss.item()} at width {width}, step {step}: lower the learning rate.")
+            yield {name: (*size, _rms_change(now.get(name), initial.get(name)))
+                   for name, size in recorder.sizes.items()}
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -1,0 +1,70 @@
+"""Measures what the coordinate check's bounds are calibrated on: every architecture x variant.
+
+Per (arch, variant): the largest log-log slope of an activation's size (v1, bound MAX_SLOPE) and the
+range of slopes of its change from initialization from step 1 on (v2, bound +-MAX_CHANGE_SLOPE; the
+attention logits' change, judged on the growing side only, is listed apart), with the kind of
+activation at each extreme, and the verdict. muP is averaged over 2 seeds, as the tests do.
+
+    python benchmarks/coord_check_calibration.py [--out docs/coord_check_calibration.json]
+"""
+import argparse
+import json
+import time
+
+import torch
+from tqdm.auto import tqdm
+
+from mutransformers import coord_check as cc
+from mutransformers.coord_check.verdict import CHANGE_GROWTH_ONLY_KINDS
+
+WIDTHS = [64, 128, 256, 512]
+VARIANTS = ["mup", "sp", "mup_attn_sqrt_d", "mup_linear_readout", "global_lr"]
+
+
+def _extreme(slopes, pick):
+    if not slopes:
+        return None
+    top = pick(slopes, key=lambda s: s["slope"])
+    return {"slope": round(top["slope"], 3), "kind": top["kind"], "module": top["module"], "step": top["step"]}
+
+
+def measure(arch: str, variant: str, steps: int, lr: float) -> dict:
+    rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=2 if variant == "mup" else 1, progress=False)
+    result = cc.check(rows)
+    judged = [s for s in result.change_slopes if s["kind"] not in CHANGE_GROWTH_ONLY_KINDS]
+    logits = [s for s in result.change_slopes if s["kind"] in CHANGE_GROWTH_ONLY_KINDS]
+    return {"passed": result.passed, "size_max": _extreme(result.slopes, max),
+            "change_min": _extreme(judged, min), "change_max": _extreme(judged, max),
+            "attn_logits_change_min": _extreme(logits, min), "attn_logits_change_max": _extreme(logits, max),
+            "fails_on": sorted({"size"} * bool(result.worst) | {"change"} * bool(result.change_worst))}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default="docs/coord_check_calibration.json")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    table = {}
+    for arch in tqdm(sorted(cc.ARCHS), desc="architectures"):
+        table[arch] = {variant: measure(arch, variant, args.steps, args.lr) for variant in VARIANTS}
+    record = {"widths": WIDTHS, "steps": args.steps, "optimizer": "adam", "lr": args.lr,
+              "max_slope": cc.MAX_SLOPE, "max_change_slope": cc.MAX_CHANGE_SLOPE,
+              "seconds": round(time.perf_counter() - start, 1), "table": table}
+    with open(args.out, "w") as f:
+        json.dump(record, f, indent=1)
+    print(f"{'arch':<8} {'variant':<19} {'size max':>9} {'change min':>11} {'change max':>11} {'attn-logit chg':>15}  verdict")
+    for arch, by_variant in table.items():
+        for variant, m in by_variant.items():
+            lo, hi = m["attn_logits_change_min"], m["attn_logits_change_max"]
+            print(f"{arch:<8} {variant:<19} {m['size_max']['slope']:+9.2f} {m['change_min']['slope']:+11.2f} "
+                  f"{m['change_max']['slope']:+11.2f} {lo['slope']:+7.2f}..{hi['slope']:+.2f}  "
+                  f"{'PASS' if m['passed'] else 'FAIL (' + ', '.join(m['fails_on']) + ')'}")
+    print(f"wrote {args.out} in {record['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

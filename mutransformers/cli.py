@@ -85,6 +85,10 @@ def sweep_report_command(args) -> int:
     records = sw.load(args.results)
     if not records:
         raise SystemExit(f"No finished runs in {args.results}.")
+    if args.data:  # the unigram baseline for results written before runs recorded it
+        from .sweep.data import unigram_loss
+        baselines = {v: unigram_loss(args.data, v) for v in {r.get("vocab_size", 2048) for r in records}}
+        records = [{"unigram_loss": baselines[r.get("vocab_size", 2048)], **r} for r in records]
     summary = sw.analyze(records)
     out = Path(args.out)
     sw.plot_sweep(records, out)
@@ -95,7 +99,9 @@ def sweep_report_command(args) -> int:
         print(f"{name}: optimum (log2) per width {{{optima}}}; shift {s['optimum_shift_steps']} grid steps; "
               f"best loss falls with width: {s['best_loss_falls_with_width']}; wider is better at the values near "
               f"the optimum {s['values_near_optimum_log2']}: {s['wider_better_near_optimum']}"
-              + (f" (not at {exceptions})" if exceptions else ""))
+              + (f" (not at {exceptions})" if exceptions else "")
+              + (f"; unigram baseline {s['unigram_loss']:.3f}, best losses {s['margin_below_unigram']:.3f} below it, "
+                 f"seed spread at the optimum {s['seed_spread_at_optimum']:.3f}" if s["unigram_loss"] else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
 
@@ -167,6 +173,7 @@ def main(argv=None) -> int:
     report = commands.add_parser("sweep-report", help="optimum per width and HP, shifts, the TP V Fig. 1/4 plot")
     report.add_argument("results")
     report.add_argument("--out", default="lr_transfer.png")
+    report.add_argument("--data", help="the sweep's data folder: adds the unigram baseline where runs lack it")
     report.set_defaults(handler=sweep_report_command)
     presets = commands.add_parser("presets", help="list the shipped presets, or regenerate their .bsh files")
     presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")

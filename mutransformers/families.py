@@ -38,6 +38,7 @@ class Arch:
     dims: Callable[[int], dict]  # width -> config fields
     base: Callable[[int], dict]  # base width -> mup_base
     masked: bool  # masked LM (else causal, or seq2seq for T5: labels are the input)
+    seq2seq: bool = False  # encoder-decoder: the sweeps train it as a prefix LM (see sweep/data.py)
 
 
 def _gpt2_dims(width):
@@ -78,7 +79,7 @@ ARCHS = {
                     masked=True),
     "llama": Arch(mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
-               lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False),
+               lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True),
 }
 
 

@@ -264,3 +264,31 @@ def test_cli_sweeps_a_multiplier_grid_and_reports_it(tmp_path):
                              str(tmp_path / "fig.png")], capture_output=True, text=True, check=True)
     assert "llama mup output_mult: optimum (log2) per width" in report.stdout
     assert (tmp_path / "fig.png").exists() and "output_mult" in (tmp_path / "fig.json").read_text()
+
+
+def test_t5_trains_as_a_prefix_lm_and_bert_masks_what_mask_prob_says():
+    ids = torch.arange(1000)
+    (batch,) = sw.data.batches(ids, 1, 3, 16, "prefix", seed=0)
+    assert batch["input_ids"].shape == batch["labels"].shape == (3, 8)
+    assert torch.equal(batch["labels"][:, 0], batch["input_ids"][:, -1] + 1)  # the decoder continues the text
+    (masked,) = sw.data.batches(ids + 10, 1, 64, 64, "masked", seed=0, mask_prob=0.4)
+    assert abs((masked["labels"] != -100).float().mean().item() - 0.4) < 0.03
+    with pytest.raises(mt.MuPError, match="objective='span'"):
+        next(sw.data.batches(ids, 1, 1, 8, "span", seed=0))
+    record = train_run(RunConfig(arch="t5", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY), DATA)
+    assert math.isfinite(record["eval_loss"]) and record["eval_loss"] < math.log(512) + 0.5
+    run = RunConfig(arch="bert", param="mup", width=32, log2_lr=-7, seed=0)
+    assert "mask_prob" not in run.key() and "mask_prob=0.4" in RunConfig(**{**run.__dict__, "mask_prob": 0.4}).key()
+
+
+def test_runs_record_the_unigram_baseline_and_the_report_sets_results_against_it():
+    baseline = sw.data.unigram_loss(DATA, 512)
+    assert 3.0 < baseline < math.log(512)  # frequencies alone beat a uniform guess
+    record = train_run(RunConfig(arch="bert", param="mup", width=32, log2_lr=-7, seed=0, base_width=32, **TINY), DATA)
+    assert record["unigram_loss"] == baseline
+    records = [{**_record(p, w, lr, 5 - 0.1 * w / 64 + 0.01 * abs(lr + 7) + 0.001 * s, seed=s), "unigram_loss": 6.0}
+               for p in ("mup",) for w in (64, 128) for lr in (-8, -7, -6) for s in (0, 1)]
+    summary = sw.analyze(records)["gpt2 mup log2_lr"]
+    assert summary["unigram_loss"] == 6.0 and summary["margin_below_unigram"] == pytest.approx(1 + 0.1 - 0.001 / 2)
+    assert summary["seed_spread_at_optimum"] == pytest.approx(0.001)
+    assert summary["best_losses_apart_beyond_seed_spread"]

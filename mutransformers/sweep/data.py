@@ -66,19 +66,41 @@ def token_ids(data_dir, vocab_size: int = 2048) -> tuple[torch.Tensor, torch.Ten
     return ids
 
 
-def batches(ids: torch.Tensor, steps: int, batch_size: int, seq_len: int, masked: bool, seed: int):
+def unigram_loss(data_dir, vocab_size: int = 2048) -> float:
+    """Held-out loss (nats) of the best guess that ignores context: the training unigram distribution.
+
+    A run whose loss sits at this value has learned token frequencies and nothing else (the plateau
+    masked LMs sit on before they learn to use context)."""
+    train, held_out = token_ids(data_dir, vocab_size)
+    counts = torch.bincount(train, minlength=vocab_size).double() + 1  # add-one: no token has probability 0
+    return float(-(counts / counts.sum()).log()[held_out].mean())
+
+
+OBJECTIVES = ("causal", "masked", "prefix")
+
+
+def batches(ids: torch.Tensor, steps: int, batch_size: int, seq_len: int, objective: str, seed: int,
+            mask_prob: float = 0.15):
     """``steps`` batches of random windows; the same ``seed`` gives the same batches at every width and LR.
 
-    Causal LMs get ``labels = input_ids`` (the model shifts them). Masked LMs get 15% of tokens
-    replaced by <mask> and labels only there.
+    * ``causal``: ``labels = input_ids`` (the model shifts them);
+    * ``masked``: ``mask_prob`` of the tokens replaced by <mask>, labels only there;
+    * ``prefix`` (encoder-decoder, T5): the encoder reads the window's first half and the decoder
+      predicts the second half token by token (a prefix LM on the same text, rather than T5's span
+      corruption: every target token is next-token prediction, as for the causal LMs).
     """
+    if objective not in OBJECTIVES:
+        raise MuPError(f"objective={objective!r}: use one of {OBJECTIVES}.")
     generator = torch.Generator().manual_seed(seed)
     for _ in range(steps):
         starts = torch.randint(0, len(ids) - seq_len, (batch_size,), generator=generator)
         x = torch.stack([ids[s:s + seq_len] for s in starts.tolist()])
+        if objective == "prefix":
+            yield {"input_ids": x[:, :seq_len // 2], "labels": x[:, seq_len // 2:].clone()}
+            continue
         labels = x.clone()
-        if masked:
-            mask = torch.rand(x.shape, generator=generator) < 0.15
+        if objective == "masked":
+            mask = torch.rand(x.shape, generator=generator) < mask_prob
             labels[~mask] = -100
             x = x.masked_fill(mask, MASK_ID)
         yield {"input_ids": x, "labels": labels}

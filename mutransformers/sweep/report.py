@@ -4,7 +4,9 @@ Per (arch, parametrization, swept HP) and width: the optimum (grid argmin of the
 loss, and the vertex of a parabola through the argmin and its two neighbours, both in log2 of the
 HP), each seed's optimum, the optimum's shift in grid steps across widths, whether the best loss
 falls with width, and whether wider is better at every value within one grid step of some width's
-optimum. Diverged runs count as infinite loss.
+optimum. Diverged runs count as infinite loss. Beside it, whether the result says anything: how far
+the best losses sit below the unigram baseline (the loss of ignoring context), and whether the best
+losses of successive widths lie further apart than the seeds' spread at the optimum.
 
 Which runs make an HP's curve is read off the records: a full grid gives each value of the HP its
 best loss over the other HPs; a one-at-a-time sweep (TP V Fig. 4) gives the runs where every other
@@ -86,6 +88,7 @@ def _parabola_vertex(values, losses, i) -> float:
 
 def analyze(records) -> dict:
     """Optima per width and the transfer verdicts, keyed ``"<arch> <param> <hp>"``."""
+    unigram = {r["arch"]: r["unigram_loss"] for r in records if r.get("unigram_loss") is not None}
     summary = {}
     for (arch, param, hp), by_width in sorted(curves(records).items()):
         rows, best_losses, means, optima = [], [], {}, []
@@ -99,17 +102,24 @@ def analyze(records) -> dict:
             per_seed = [float(_argmin(values, [v[s] for v in seed_losses])[0])
                         for s in range(min(len(v) for v in seed_losses))]
             steps = [grid.index(v) for v in per_seed if v in grid]
+            finite = [v for v in seed_losses[i] if math.isfinite(v)]
             rows.append({"width": width, "best_log2": best, "best_loss": best_loss,
                          "parabola_log2": _parabola_vertex(values, mean, i), "seed_optima_log2": per_seed,
-                         "seeds_agree": bool(steps) and max(steps) - min(steps) <= 1})
+                         "seeds_agree": bool(steps) and max(steps) - min(steps) <= 1,
+                         "seed_spread_at_optimum": max(finite) - min(finite) if finite else math.inf})
             best_losses.append(best_loss)
             optima.append(best)
         optimum_steps = [grid.index(v) for v in optima if v in grid]
+        spread = max(r["seed_spread_at_optimum"] for r in rows)
         summary[f"{arch} {param} {hp}"] = {
             "arch": arch, "param": param, "hp": hp, "widths": rows,
             "optimum_shift_steps": max(optimum_steps) - min(optimum_steps) if optimum_steps else None,
             "best_loss_falls_with_width": all(a > b for a, b in zip(best_losses, best_losses[1:])),
             **_wider_is_better_near_optimum(means, optima, grid),
+            "unigram_loss": unigram.get(arch), "margin_below_unigram":
+                unigram[arch] - max(best_losses) if arch in unigram else None,
+            "seed_spread_at_optimum": spread,
+            "best_losses_apart_beyond_seed_spread": all(abs(a - b) > spread for a, b in zip(best_losses, best_losses[1:])),
         }
     return summary
 

@@ -54,14 +54,17 @@ class RunConfig:
     output_mult: float = 1.0
     attn_mult: float = 1.0
     input_mult: float = 1.0
+    mask_prob: float = 0.15  # masked LMs: fraction of tokens masked (BERT's 15%)
 
     def key(self) -> str:
-        """Every field; a multiplier only when it is not 1, so results files written before the
-        multipliers existed still resume."""
-        return "|".join(f"{k}={v}" for k, v in asdict(self).items() if not (k in MULTIPLIERS and v == 1.0))
+        """Every field; a field added after the first results files only when it is not its default,
+        so those files still resume."""
+        return "|".join(f"{k}={v}" for k, v in asdict(self).items()
+                        if not (k in _ADDED_LATER and v == RunConfig.__dataclass_fields__[k].default))
 
 
 MULTIPLIERS = ("output_mult", "attn_mult", "input_mult")
+_ADDED_LATER = (*MULTIPLIERS, "mask_prob")
 HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
 
 
@@ -110,12 +113,19 @@ def _on(batch: dict, device) -> dict:
     return {name: tensor.to(device) for name, tensor in batch.items()}
 
 
+def objective(arch: str) -> str:
+    spec = families.ARCHS[arch]
+    return "masked" if spec.masked else "prefix" if spec.seq2seq else "causal"
+
+
+def _batches(ids, run: RunConfig, steps: int, seed: int):
+    return data.batches(ids, steps, run.batch_size, run.seq_len, objective(run.arch), seed, run.mask_prob)
+
+
 @torch.no_grad()
 def evaluate(model, ids, run: RunConfig, device="cpu") -> float:
     model.eval()
-    masked = families.ARCHS[run.arch].masked
-    losses = [model(**_on(b, device)).loss.item()
-              for b in data.batches(ids, run.eval_batches, run.batch_size, run.seq_len, masked, seed=10_000)]
+    losses = [model(**_on(b, device)).loss.item() for b in _batches(ids, run, run.eval_batches, seed=10_000)]
     model.train()
     return sum(losses) / len(losses)
 
@@ -134,10 +144,8 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
     model.train()
     optimizer = make_optimizer(model, run)
     schedule = get_cosine_schedule_with_warmup(optimizer, int(run.warmup * run.steps), run.steps)
-    masked = families.ARCHS[run.arch].masked
     recent, diverged, step = [], False, 0
-    for step, batch in enumerate(data.batches(train_ids, run.steps, run.batch_size, run.seq_len, masked,
-                                              seed=run.seed), start=1):
+    for step, batch in enumerate(_batches(train_ids, run, run.steps, seed=run.seed), start=1):
         loss = model(**_on(batch, device)).loss
         if not torch.isfinite(loss):
             diverged = True
@@ -153,5 +161,6 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
     if not math.isfinite(eval_loss):
         diverged = True
     return {**asdict(run), "key": run.key(), "train_loss": sum(recent) / len(recent) if recent else math.nan,
-            "eval_loss": eval_loss, "diverged": diverged, "steps_done": step,
+            "eval_loss": eval_loss, "unigram_loss": data.unigram_loss(data_dir, run.vocab_size),
+            "diverged": diverged, "steps_done": step,
             "wall_s": round(time.perf_counter() - start, 2), "device": device.type}

@@ -39,6 +39,29 @@ def measure(arch: str, variant: str, steps: int, lr: float) -> dict:
             "fails_on": [name for name, failed in (("size", result.worst), ("change", result.change_worst)) if failed]}
 
 
+ARCH_NAMES = {"gpt2": "GPT-2", "bert": "BERT", "roberta": "RoBERTa", "t5": "T5", "llama": "Llama"}
+VARIANT_NAMES = {"mup": "muP (2 seeds)", "sp": "SP (transformers model, plain Adam)",
+                 "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention (`mup_attn_sqrt_d`)",
+                 "mup_linear_readout": "muP, `nn.Linear` readout (`mup_linear_readout`)",
+                 "global_lr": "muP model, one Adam LR x base/width (`global_lr`)"}
+
+
+def markdown(record: dict) -> str:
+    """The README's table: per variant and architecture, the largest size slope, the range of change
+    slopes (attention logits in brackets) and the verdict."""
+    archs = [a for a in ARCH_NAMES if a in record["table"]]
+    lines = ["| variant | " + " | ".join(ARCH_NAMES[a] for a in archs) + " |", "|---" * (len(archs) + 1) + "|"]
+    for variant, name in VARIANT_NAMES.items():
+        cells = []
+        for arch in archs:
+            m = record["table"][arch][variant]
+            cells.append(f"{m['size_max']['slope']:+.2f} / {m['change_min']['slope']:+.2f}…{m['change_max']['slope']:+.2f} "
+                         f"({m['attn_logits_change_min']['slope']:+.2f}…{m['attn_logits_change_max']['slope']:+.2f}) "
+                         + ("PASS" if m["passed"] else "FAIL: " + ", ".join(m["fails_on"])))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=8)
@@ -63,7 +86,8 @@ def main():
             print(f"{arch:<8} {variant:<19} {m['size_max']['slope']:+9.2f} {m['change_min']['slope']:+11.2f} "
                   f"{m['change_max']['slope']:+11.2f} {lo['slope']:+7.2f}..{hi['slope']:+.2f}  "
                   f"{'PASS' if m['passed'] else 'FAIL (' + ', '.join(m['fails_on']) + ')'}")
-    print(f"wrote {args.out} in {record['seconds']} s")
+    print(f"wrote {args.out} in {record['seconds']} s; the README's table:\n")
+    print(markdown(record))
 
 
 if __name__ == "__main__":

@@ -131,3 +131,27 @@ def test_cli_writes_plot_and_numbers(tmp_path, capsys):
     assert code == 0  # only a failing muP fails the command
     printed = capsys.readouterr().out
     assert "gpt2 global_lr: FAIL" in printed and "change slope" in printed
+
+
+def test_committed_calibration_backs_the_readme_bounds_and_table():
+    """docs/coord_check_calibration.json against what the README and the bounds claim about it."""
+    import importlib.util
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
+    calibration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibration)
+    record = json.loads((root / "docs" / "coord_check_calibration.json").read_text())
+    assert record["max_slope"] == cc.MAX_SLOPE and record["max_change_slope"] == cc.MAX_CHANGE_SLOPE
+    table = record["table"]
+    assert set(table) == set(cc.ARCHS) and record["widths"] == WIDTHS
+    for arch, by_variant in table.items():
+        mup = by_variant["mup"]
+        assert mup["passed"] and mup["size_max"]["slope"] < cc.MAX_SLOPE
+        assert -cc.MAX_CHANGE_SLOPE < mup["change_min"]["slope"] and mup["change_max"]["slope"] < cc.MAX_CHANGE_SLOPE
+        for variant in ("sp", "mup_attn_sqrt_d", "mup_linear_readout"):
+            assert "size" in by_variant[variant]["fails_on"] and by_variant[variant]["size_max"]["slope"] > cc.MAX_SLOPE
+        lazy = by_variant["global_lr"]
+        assert lazy["fails_on"] == ["change"] and lazy["change_min"]["kind"] == "embedding"
+        assert lazy["change_min"]["slope"] < -0.95
+    assert calibration.markdown(record) in (root / "README.md").read_text()

@@ -49,7 +49,7 @@ def diff_command(args) -> int:
 def sweep_command(args) -> int:
     run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
                   "vocab_size": args.vocab_size, "n_layer": args.n_layer, "warmup": args.warmup,
-                  "grad_clip": args.grad_clip}
+                  "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
     if args.init_std is not None:
         run_fields["init_std"] = args.init_std
     sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
@@ -164,6 +164,7 @@ def main(argv=None) -> int:
                        help="initializer_range of the base model (default: 0.02 * sqrt(768 / smallest width))")
     sweep.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")
     sweep.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0: no clipping)")
+    sweep.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
     sweep.add_argument("--data", default="../shared/data/wikitext-2", help="folder with test.txt (train) and valid.txt (eval)")
     sweep.add_argument("--results", default="sweep_results.jsonl")
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")

@@ -2,8 +2,14 @@
 
 In a trained network q and k become correlated, so q.k grows like d_head, not sqrt(d_head).
 transformers 5.x hands each attention module's ``scaling`` to the eager, sdpa and flash kernels
-alike, so setting that one attribute keeps muP on every backend with no forward rewritten.
+alike, so that one attribute keeps muP on every backend with no forward rewritten.
+
+``scaling`` is derived, never stored: every read computes it from the config and the query
+weight's current ``infshape``. Base shapes set by any path (our config, ``mup.set_base_shapes`` by
+hand, ``attach_infshapes``, loading) therefore take effect at the next forward, and a saved model
+computes after loading what it computed before saving.
 """
+import functools
 import logging
 import math
 
@@ -15,7 +21,7 @@ def attention_multiplier(config, query_weight) -> float:
 
     The base head dim comes from ``config.mup_base``. In the manual workflow (``mup.set_base_shapes``
     with a .bsh file) the base head count is not recorded anywhere; we then assume the base had the
-    same number of heads, record the result in ``config.attn_mult`` (so it is saved) and say so.
+    same number of heads (the base d_head is d_head / width_mult) and say so once.
     """
     if config.attn_mult is not None or config.mup_base is not None:
         return config.base_attn_mult()
@@ -24,21 +30,64 @@ def attention_multiplier(config, query_weight) -> float:
     if width_mult == 1.0:
         return config.default_attn_mult(config.mup_head_dim())
     base_head_dim = config.mup_head_dim() / width_mult
-    config.attn_mult = config.default_attn_mult(base_head_dim)
+    attn_mult = config.default_attn_mult(base_head_dim)
+    _warn_assumed_head_count(base_head_dim, attn_mult)
+    return attn_mult
+
+
+@functools.cache
+def _warn_assumed_head_count(base_head_dim: float, attn_mult: float):
     logger.warning(
-        "attn_mult is not set and the base model's head count is unknown (base shapes came from a "
-        "file): assuming the base had the same head count, i.e. base d_head = %g and attn_mult = %.4g. "
-        "Set config.attn_mult (or config.mup_base) to choose it.", base_head_dim, config.attn_mult)
-    return config.attn_mult
+        "attn_mult is not set and the base model's head count is unknown (base shapes came from a file or "
+        "mup.set_base_shapes): assuming the base had the same head count, i.e. base d_head = %g and "
+        "attn_mult = %.4g. Set config.attn_mult (or config.mup_base) to choose it.", base_head_dim, attn_mult)
 
 
-def set_attention_scaling(module, attn_mult: float, head_dim: int, folded_into_init: bool = False):
-    """scaling = attn_mult / d_head, keeping any upstream per-layer factor (GPT-2's 1/(layer+1)).
+class MuAttention:
+    """Mixed into an upstream attention class: ``scaling`` = attn_mult / d_head, derived on every read.
 
-    ``folded_into_init``: the architecture has no 1/sqrt(d_head) in its forward (T5 puts it in the
-    query's init), so its upstream ``scaling`` (1.0) carries no per-layer factor to keep.
+    Upstream's ``__init__`` assigns its own scale to ``scaling``; the setter keeps it as ``sp_scaling``,
+    from which any per-layer factor is kept (GPT-2's 1/(layer+1)). ``mup_folded_into_init``: the
+    architecture has no 1/sqrt(d_head) in its forward (T5 puts it in the query's init), so its
+    ``scaling`` (1.0) carries no per-layer factor.
     """
-    if not hasattr(module, "sp_scaling"):
-        module.sp_scaling = module.scaling
-    layer_factor = 1.0 if folded_into_init else module.sp_scaling * math.sqrt(head_dim)
-    module.scaling = layer_factor * attn_mult / head_dim  ### muP: 1/d attention
+
+    mup_config = None
+    mup_query_name = None
+    mup_folded_into_init = False
+
+    @property
+    def scaling(self) -> float:
+        config = self.mup_config
+        head_dim = config.mup_head_dim()
+        attn_mult = attention_multiplier(config, self.get_parameter(self.mup_query_name))
+        layer_factor = 1.0 if self.mup_folded_into_init else self.sp_scaling * math.sqrt(head_dim)
+        return layer_factor * attn_mult / head_dim  ### muP: 1/d attention
+
+    @scaling.setter
+    def scaling(self, value: float):
+        self.__dict__["sp_scaling"] = value
+
+    def extra_repr(self) -> str:
+        upstream = super().extra_repr()
+        return (upstream + ", " if upstream else "") + f"mup_scaling={self.scaling:.4g} (sp {self.sp_scaling:.4g})"
+
+
+@functools.cache
+def mu_attention_class(upstream_class: type) -> type:
+    """``Mu<Upstream>``, registered in this module so that pickling finds it by name."""
+    name = f"Mu{upstream_class.__name__}"
+    cls = type(name, (MuAttention, upstream_class), {"__module__": __name__, "__qualname__": name})
+    globals()[name] = cls
+    return cls
+
+
+def make_mup_attention(module, config, query_weight, folded_into_init: bool = False):
+    """Re-class an upstream attention module in place so that its ``scaling`` follows muP."""
+    if not isinstance(module, MuAttention):
+        sp_scaling = module.__dict__.pop("scaling", 1.0)  # T5 has none: its scale is in the init
+        module.__class__ = mu_attention_class(type(module))
+        module.scaling = sp_scaling
+    module.mup_config = config
+    module.mup_query_name = next(name for name, p in module.named_parameters() if p is query_weight)
+    module.mup_folded_into_init = folded_into_init

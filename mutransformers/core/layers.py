@@ -11,14 +11,41 @@ from transformers.pytorch_utils import Conv1D
 from .errors import MuPError
 
 
+class _FollowsConfig:
+    """A multiplier read from the model's config on every forward (set ``config.<name>``, not the module's).
+
+    A model built from a mutransformers config holds no copy that could go stale: changing
+    ``model.config.output_mult`` takes effect at the next forward and is saved with the config. A
+    module made by hand (no config) keeps its own value, as mup's modules do.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, module, owner=None):
+        if module is None:
+            return self
+        config = module.__dict__.get("mup_config")
+        return float(getattr(config, self.name)) if config is not None else module.__dict__.get(self.name, 1.0)
+
+    def __set__(self, module, value):
+        if module.__dict__.get("mup_config") is not None:
+            raise MuPError(f"{type(module).__name__}.{self.name} follows the model's config: set "
+                           f"model.config.{self.name} = {value!r} instead (it is then also saved).")
+        module.__dict__[self.name] = value
+
+
 class MuEmbedding(nn.Embedding):
     """``nn.Embedding`` whose output is multiplied by ``input_mult`` (muP's input multiplier)."""
 
-    input_mult: float = 1.0
+    input_mult = _FollowsConfig("input_mult")
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         out = super().forward(input_ids)
         return out * self.input_mult if self.input_mult != 1.0 else out
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, input_mult={self.input_mult:g}"
 
 
 class ShardSafeReadout(MuReadout):
@@ -30,6 +57,8 @@ class ShardSafeReadout(MuReadout):
     a hand-called ``mup.set_base_shapes`` still takes effect) and otherwise use the last value read.
     """
 
+    output_mult = _FollowsConfig("output_mult")
+
     def width_mult(self) -> float:
         infshape = getattr(self.weight, "infshape", None)
         if infshape is not None:
@@ -38,6 +67,9 @@ class ShardSafeReadout(MuReadout):
             raise MuPError(f"Readout {self} has no base shapes: build it from a mutransformers config or call "
                            "mutransformers.attach_infshapes(model).")
         return self._width_mult
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, width_mult={self.width_mult():g}, output_mult={self.output_mult:g}"
 
 
 def _width_in_fixed_out(infshape) -> bool:
@@ -59,7 +91,11 @@ def convert_layers(model, infshapes: dict, config):
         if type(module) is MuReadout:  # made by mup.set_base_shapes or by hand
             module.__class__ = ShardSafeReadout
         if isinstance(module, MuReadout):
-            module.output_mult = config.output_mult
+            if isinstance(module, ShardSafeReadout):
+                module.__dict__.pop("output_mult", None)  # mup's own copy, if it built the module
+                module.mup_config = config
+            else:  # another MuReadout subclass (mup's MuSharedReadout): its own attribute
+                module.output_mult = config.output_mult
             module.readout_zero_init = config.readout_zero_init
             module.width_mult()  # remember it while the weight has its infshape
         elif isinstance(module, Conv1D) and _width_in_fixed_out(infshapes[weight][::-1]):
@@ -69,4 +105,4 @@ def convert_layers(model, infshapes: dict, config):
             if type(module) is nn.Embedding:
                 module.__class__ = MuEmbedding  ### muP: input layer multiplier
             if isinstance(module, MuEmbedding):
-                module.input_mult = float(config.input_mult)
+                module.mup_config = config

@@ -21,7 +21,7 @@ from mup import MuReadout
 from transformers import initialization as hf_init
 from transformers.pytorch_utils import Conv1D
 
-from .attention import attention_multiplier, set_attention_scaling
+from .attention import make_mup_attention
 from .config import MuConfigMixin
 from .errors import MuPError
 from .init import mup_init_functions, zeros_unless_loaded
@@ -82,16 +82,14 @@ class MuPreTrainedModel:
             zeros_unless_loaded(module.weight)
             if module.bias is not None:
                 zeros_unless_loaded(module.bias)
-        if isinstance(module, self.mup_attention_classes):
-            self._set_attention(module)
-            if self.config.query_zero_init:
-                for weight, view in self.mup_query_weights(module):
-                    zeros_unless_loaded(weight, view)
+        if isinstance(module, self.mup_attention_classes) and self.config.query_zero_init:
+            for weight, view in self.mup_query_weights(module):
+                zeros_unless_loaded(weight, view)
 
     def _set_attention(self, module):
-        query_weight = self.mup_query_weights(module)[0][0]
-        set_attention_scaling(module, attention_multiplier(self.config, query_weight), self.config.mup_head_dim(),
-                              self.mup_attention_folded_into_init)
+        ### muP: scaling becomes a property derived from the config and the query's infshape on every read
+        make_mup_attention(module, self.config, self.mup_query_weights(module)[0][0],
+                           self.mup_attention_folded_into_init)
 
     def _is_tied(self, readout) -> bool:
         # zero-init must never reach a shared input embedding (microsoft/mutransformers did that)

@@ -115,3 +115,90 @@ def test_rotary_buffers_follow_the_model_not_the_base():
     plain = transformers.LlamaForCausalLM(transformers.LlamaConfig(**fields))
     assert model.model.rotary_emb.inv_freq.shape == (4,)
     assert (model.model.rotary_emb.inv_freq == plain.model.rotary_emb.inv_freq).all()
+
+
+# -- files a user or a checkpoint hands us ------------------------------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ("{{: :", r"not YAML"),
+    ("- a\n- b\n", r"holds list, not a mapping"),
+    ("bert.embeddings.word_embeddings.weight: [50, 'wide']\n", r"entry 'bert.embeddings.*not a list of base dims"),
+    ("", r"holds NoneType"),
+])
+def test_a_bsh_file_that_is_not_base_shapes_is_named(tmp_path, text, message):
+    path = tmp_path / "bad.bsh"
+    path.write_text(text)
+    model = mt.BertForMaskedLM(bert_config(hidden_size=64))
+    for call in (lambda: mt.set_base_shapes(model, str(path)),
+                 lambda: bert_config(hidden_size=64, mup_base_shapes=str(path))):
+        with pytest.raises(mt.MuPError, match=message) as err:
+            call()
+        assert "make_base_shapes" in str(err.value)  # the fix
+    with pytest.raises(mt.MuPError, match=r"Cannot read the base-shapes file"):
+        bert_config(mup_base_shapes=str(tmp_path / "missing.bsh"))
+
+
+def _checkpoint_naming(tmp_path, bsh_file, name):
+    """A muP checkpoint whose config.json names its base shapes as a file instead of holding them."""
+    import json
+    model = mt.BertForMaskedLM(bert_config(hidden_size=64, mup_base_shapes=bsh_file))
+    folder = tmp_path / "ckpt"
+    model.save_pretrained(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["mup_base_shapes"] = name
+    (folder / "config.json").write_text(json.dumps(config))
+    return model, folder
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../outside.bsh"])
+def test_a_saved_config_reads_base_shapes_only_inside_its_folder(tmp_path, bsh_file, name):
+    import shutil
+    _, folder = _checkpoint_naming(tmp_path, bsh_file, name)
+    shutil.copy(bsh_file, tmp_path / "outside.bsh")  # exists, but outside the checkpoint
+    for load in (lambda: transformers.AutoModelForMaskedLM.from_pretrained(folder),
+                 lambda: mt.BertForMaskedLM.from_pretrained(folder),
+                 lambda: mt.BertConfig.from_pretrained(folder),
+                 lambda: mt.BertConfig.from_json_file(folder / "config.json")):
+        with pytest.raises(mt.MuPError, match=r"outside the checkpoint folder.*Copy the .bsh file into the folder"):
+            load()
+    config = transformers.AutoConfig.from_pretrained(folder)  # unread: building from it needs the folder
+    with pytest.raises(mt.MuPError, match=r"from_pretrained\(<checkpoint folder>\)"):
+        mt.BertForMaskedLM(config)
+
+
+def test_a_saved_config_reads_a_bsh_file_in_its_folder(tmp_path, bsh_file):
+    import shutil
+    import torch
+    model, folder = _checkpoint_naming(tmp_path, bsh_file, "bert32.bsh")
+    shutil.copy(bsh_file, folder / "bert32.bsh")
+    loaded = transformers.AutoModelForMaskedLM.from_pretrained(folder)
+    x = torch.randint(0, 50, (2, 6))
+    assert torch.equal(loaded.eval()(x).logits, model.eval()(x).logits)
+    assert loaded.config.mup_base_shapes == mt.BertConfig.from_json_file(folder / "config.json").mup_base_shapes
+
+
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_a_checkpoint_missing_or_holding_an_extra_tensor_is_refused(tmp_path, change):
+    import torch
+    from safetensors.torch import load_file, save_file
+    model = mt.MuGPT2LMHeadModel(mt.MuGPT2Config(n_embd=32, n_head=4, n_layer=2, vocab_size=50,
+                                                 mup_base={"n_embd": 16}))
+    model.save_pretrained(tmp_path)
+    weights = load_file(tmp_path / "model.safetensors")
+    if change == "drop":
+        del weights["transformer.h.1.mlp.c_fc.weight"]
+    else:
+        weights["transformer.h.1.mlp.extra.weight"] = torch.zeros(2)
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(mt.MuPError, match=r"saved by MuGPT2LMHeadModel but does not hold its tensors.*"
+                                          r"transformer\.h\.1\.mlp\.(c_fc|extra)\.weight"):
+        transformers.AutoModelForCausalLM.from_pretrained(tmp_path)
+
+
+def test_a_pretrained_body_under_a_new_head_still_loads(tmp_path):
+    body = mt.MuGPT2Model(mt.MuGPT2Config(n_embd=32, n_head=4, n_layer=2, vocab_size=50, num_labels=3,
+                                          pad_token_id=0, mup_base={"n_embd": 16}))
+    body.save_pretrained(tmp_path)
+    model, info = mt.MuGPT2ForSequenceClassification.from_pretrained(tmp_path, output_loading_info=True)
+    assert info["missing_keys"] == {"score.weight"} or list(info["missing_keys"]) == ["score.weight"]
+    assert model.score.weight.infshape.width_mult() == 2  # the new head is a muP readout

@@ -4,14 +4,19 @@ A muP config is the upstream config plus the hyperparameters muP adds (TP V, Sec
 Appendix F) and a record of the *base* model the widths are measured against.
 """
 import contextlib
+import contextvars
 import copy
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from huggingface_hub.errors import StrictDataclassError
 
 from .errors import MuPError
-from .shapes import base_dims
+from .shapes import base_dims, resolve_saved_path
+
+# True while a config is built from a saved dict (config.json): a file it names is not read yet.
+_from_saved = contextvars.ContextVar("mutransformers_config_from_saved", default=False)
 
 
 @dataclass(kw_only=True, repr=False)
@@ -49,9 +54,24 @@ class MuConfigMixin:
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
-        if isinstance(self.mup_base_shapes, str):
-            self.mup_base_shapes = base_dims(self.mup_base_shapes)
+        if isinstance(self.mup_base_shapes, str) and not _from_saved.get():
+            self.mup_base_shapes = base_dims(self.mup_base_shapes)  # a path the user gave in Python
         self.validate_mup()
+
+    @classmethod
+    def from_dict(cls, config_dict, **kwargs):
+        """A saved config: a .bsh file it names is read later, only inside its checkpoint folder."""
+        token = _from_saved.set(True)
+        try:
+            return super().from_dict(config_dict, **kwargs)
+        finally:
+            _from_saved.reset(token)
+
+    def resolve_saved_base_shapes(self, folder):
+        """Read the .bsh file a saved config names, relative to (and only inside) its folder."""
+        if isinstance(self.mup_base_shapes, str):
+            self.mup_base_shapes = base_dims(str(resolve_saved_path(self.mup_base_shapes, folder)))
+        return self
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
@@ -63,12 +83,21 @@ class MuConfigMixin:
                 raise MuPError(f"{pretrained_model_name_or_path!r} is a {type(config).__name__} preset, "
                                f"not a {cls.__name__}: use mutransformers.AutoConfig.from_pretrained.")
             return config
-        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        result = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        config = result[0] if isinstance(result, tuple) else result
+        path = Path(pretrained_model_name_or_path)
+        config.resolve_saved_base_shapes(path if path.is_dir() else path.parent if path.is_file() else None)
+        return result
 
     @classmethod
     def from_json_file(cls, json_file, **overrides):
         """A config from a JSON file, with keyword overrides (``n_layer=6``) validated like any field."""
-        return cls(**{**cls._dict_from_json_file(json_file), **overrides})
+        token = _from_saved.set(True)
+        try:
+            config = cls(**{**cls._dict_from_json_file(json_file), **overrides})
+        finally:
+            _from_saved.reset(token)
+        return config.resolve_saved_base_shapes(Path(json_file).parent)
 
     # -- dims -------------------------------------------------------------------------------
     def mup_head_dim(self) -> int:
@@ -138,7 +167,8 @@ class MuConfigMixin:
                            "sqrt(base head dim).")
         if self.mup_base is not None:
             self._validate_mup_base()
-        if self.mup_base_shapes is not None and not isinstance(self.mup_base_shapes, dict):
+        saved_path = isinstance(self.mup_base_shapes, str) and _from_saved.get()
+        if self.mup_base_shapes is not None and not isinstance(self.mup_base_shapes, dict) and not saved_path:
             raise MuPError(f"mup_base_shapes must be a dict {{name: [base dims]}} or a path to a .bsh file, "
                            f"got {type(self.mup_base_shapes).__name__}.")
         if self.mup_heads_must_divide:

@@ -106,11 +106,14 @@ class MuPreTrainedModel:
         if path is not None and Path(path).is_file():
             return cls._from_state_dict_file(Path(path), kwargs.pop("config", None))
         _refuse_sp_checkpoint(cls, path)
-        result = super().from_pretrained(path, *args, **kwargs)
-        model = result[0] if isinstance(result, tuple) else result
+        if isinstance(kwargs.get("config"), MuConfigMixin) and path is not None and Path(path).is_dir():
+            kwargs["config"].resolve_saved_base_shapes(path)  # AutoModel's config, read by transformers' loader
+        wants_info = kwargs.pop("output_loading_info", False)
+        model, info = super().from_pretrained(path, *args, output_loading_info=True, **kwargs)
+        _refuse_incomplete_checkpoint(model, path, info)
         attach_infshapes(model)  ### muP: loading replaces parameters, which drops `infshape`
         _realign(model)
-        return result
+        return (model, info) if wants_info else model
 
     @classmethod
     def _from_state_dict_file(cls, path: Path, config):
@@ -154,6 +157,24 @@ def _realign(model):
     for p in model.parameters():
         if p.device.type == "cpu" and p.data_ptr() % 64:
             p.data = p.data.clone()
+
+
+def _refuse_incomplete_checkpoint(model, path, info):
+    """A checkpoint saved by this very class must hold exactly its tensors.
+
+    Loading into another head (a pretrained body under a new classifier) legitimately leaves the new
+    head to be initialized, in muP, as transformers does; the same class with tensors missing or extra
+    is a damaged or mismatched checkpoint, and training on from randomly drawn weights is silent harm.
+    """
+    if type(model).__name__ not in (model.config.architectures or []):
+        return
+    missing, unexpected = info.get("missing_keys") or [], info.get("unexpected_keys") or []
+    if missing or unexpected:
+        raise MuPError(
+            f"{path} was saved by {type(model).__name__} but does not hold its tensors: missing "
+            f"{sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}. The checkpoint is damaged or "
+            "its config.json belongs to another model; re-save it, or load the weights into the class they "
+            "were saved from.")
 
 
 def _refuse_sp_checkpoint(cls, path):

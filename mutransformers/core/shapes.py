@@ -6,9 +6,11 @@ with every width doubled (no memory, milliseconds), and every dim that differs i
 """
 import contextvars
 import json
+from pathlib import Path
 
 import mup
 import torch
+import yaml
 from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
 
@@ -73,6 +75,8 @@ def derived_base_shapes(model) -> dict:
 def base_shapes_of(model) -> dict:
     """The base shapes the model's config stands for: recorded ones, else derived from `mup_base`."""
     recorded = model.config.mup_base_shapes
+    if isinstance(recorded, str):
+        resolve_saved_path(recorded, None)  # raises: a saved config's file is read only with its folder
     return dict(recorded) if recorded is not None else derived_base_shapes(model)
 
 
@@ -142,8 +146,51 @@ def fix_conv1d_infshape(module):
 
 def base_dims(base_shapes) -> dict:
     """{name: [base dim or None, ...]} from a mup .bsh path or a dict of InfShapes / base-dim lists."""
-    loaded = mup.load_base_shapes(base_shapes) if isinstance(base_shapes, str) else base_shapes
+    loaded = read_bsh(base_shapes) if isinstance(base_shapes, (str, Path)) else base_shapes
     return {k: v.base_shape() if isinstance(v, InfShape) else list(v) for k, v in loaded.items()}
+
+
+_BSH_FIX = "Make one with mutransformers.make_base_shapes(model, savefile=...) or mup.make_base_shapes."
+
+
+def read_bsh(path) -> dict:
+    """A mup .bsh file, checked: a YAML mapping {parameter name: [base dim or null, ...]}."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise MuPError(f"Cannot read the base-shapes file {str(path)!r}: {error}. {_BSH_FIX}") from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise MuPError(f"{str(path)!r} is not a base-shapes file: it is not YAML ({str(error).splitlines()[0]}). "
+                       f"{_BSH_FIX}") from None
+    if not isinstance(loaded, dict) or not loaded:
+        raise MuPError(f"{str(path)!r} is not a base-shapes file: it holds {type(loaded).__name__}, not a mapping "
+                       f"of parameter names to base shapes. {_BSH_FIX}")
+    for name, dims in loaded.items():
+        if not isinstance(name, str) or not isinstance(dims, list) or not all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in dims):
+            raise MuPError(f"{str(path)!r} is not a base-shapes file: entry {name!r}: {dims!r} is not a list of "
+                           f"base dims (positive integers, null for a dim that is not a width). {_BSH_FIX}")
+    return loaded
+
+
+def resolve_saved_path(name: str, folder) -> Path:
+    """A file named by a saved config, read only inside the checkpoint folder it came with."""
+    if folder is None:
+        raise MuPError(f"The config names mup_base_shapes={name!r}, a file, but not the folder it came with. Load "
+                       "it with from_pretrained(<checkpoint folder>), which reads the file inside that folder.")
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(root):
+        raise MuPError(f"config.json in {str(folder)!r} names mup_base_shapes={name!r}, outside the checkpoint "
+                       "folder: a saved config may only name a file inside its own folder. Copy the .bsh file into "
+                       "the folder and name it relatively, or store the base shapes themselves in config.json "
+                       "(save_pretrained does).")
+    if not path.is_file():
+        raise MuPError(f"config.json in {str(folder)!r} names mup_base_shapes={name!r}, which is not in that "
+                       "folder. Put the .bsh file there, or store the base shapes in config.json.")
+    return path
 
 
 def make_base_shapes(model, savefile: str | None = None) -> dict:

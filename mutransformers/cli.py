@@ -8,6 +8,7 @@ from pathlib import Path
 from . import coord_check as cc
 from . import sweep as sw
 from . import upstream_diff
+from .core.errors import MuPError
 
 
 def coord_check_command(args) -> int:
@@ -83,8 +84,7 @@ def _hp_value(text: str) -> tuple:
 
 def sweep_report_command(args) -> int:
     records = sw.load(args.results)
-    if not records:
-        raise SystemExit(f"No finished runs in {args.results}.")
+    sw.check_one_sweep(records, args.results)
     if args.data:  # the unigram baseline for results written before runs recorded it
         from .sweep.data import unigram_loss
         baselines = {v: unigram_loss(args.data, v) for v in {r.get("vocab_size", 2048) for r in records}}
@@ -180,7 +180,10 @@ def main(argv=None) -> int:
     presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")
     presets.set_defaults(handler=presets_command)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except MuPError as error:  # bad input: the message names the problem and the fix, no traceback
+        parser.exit(2, f"mutransformers {args.command}: error: {error}\n")
 
 
 if __name__ == "__main__":

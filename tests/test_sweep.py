@@ -321,3 +321,22 @@ def test_runs_record_the_unigram_baseline_and_the_report_sets_results_against_it
     assert summary["unigram_loss"] == 6.0 and summary["margin_below_unigram"] == pytest.approx(1 + 0.1 - 0.001 / 2)
     assert summary["seed_spread_at_optimum"] == pytest.approx(0.001)
     assert summary["best_losses_apart_beyond_seed_spread"]
+
+
+def test_report_refuses_files_that_are_not_one_sweep(tmp_path):
+    run = {"key": "a", "arch": "gpt2", "param": "mup", "width": 64, "seed": 0, "log2_lr": -7.0, "eval_loss": 5.0,
+           "steps": 300}
+    with pytest.raises(mt.MuPError, match=r"holds no finished runs"):
+        sw.check_one_sweep([], "r.jsonl")
+    coord_check_rows = [{"width": 64, "step": 1, "module": "lm_head", "l1": 0.3}]
+    with pytest.raises(mt.MuPError, match=r"not a sweep results file: record 1 lacks \['key', 'arch'"):
+        sw.analyze(coord_check_rows)
+    other = {**run, "key": "b", "width": 128, "steps": 1000}
+    with pytest.raises(mt.MuPError, match=r"mixes runs of different sweep configurations: gpt2 runs have steps in "
+                                          r"\[300, 1000\]"):
+        sw.analyze([run, other])
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (run, other)) + "\n")
+    report = subprocess.run([sys.executable, "-m", "mutransformers.cli", "sweep-report", str(path)],
+                            capture_output=True, text=True)
+    assert report.returncode != 0 and "own results file" in report.stderr

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from ..coord_check.plot import plt  # matplotlib with the Agg backend
+from ..core.errors import MuPError
 from .train import HPARAMS, RunConfig
 
 _DEFAULTS = {name: RunConfig.__dataclass_fields__[name].default for name in HPARAMS}
@@ -35,6 +36,35 @@ def _log2(hp: str, value: float) -> float:
 
 def _hps(record) -> dict:
     return {name: float(record.get(name, _DEFAULTS[name])) for name in HPARAMS}
+
+
+_REQUIRED = ("key", "arch", "param", "width", "seed", "log2_lr", "eval_loss")
+# settings every run of one architecture must share: the rest vary within a sweep
+_FIXED = tuple(name for name in RunConfig.__dataclass_fields__
+               if name not in (*HPARAMS, "arch", "param", "width", "seed"))
+
+
+def check_one_sweep(records, source="the results"):
+    """Records that form one sweep: sweep runs, with one value of every non-swept setting per architecture.
+
+    Mixing runs of two configurations (300 and 1000 steps, two base widths) would let the report
+    pick optima across them without a word."""
+    if not records:
+        raise MuPError(f"{source} holds no finished runs. Give the JSONL file a sweep wrote "
+                       "(mutransformers sweep --results FILE).")
+    for i, record in enumerate(records):
+        missing = [name for name in _REQUIRED if name not in record]
+        if missing:
+            raise MuPError(f"{source} is not a sweep results file: record {i + 1} lacks {missing}. Give the "
+                           "JSONL file a sweep wrote (mutransformers sweep --results FILE).")
+    for arch in sorted({r["arch"] for r in records}):
+        runs = [r for r in records if r["arch"] == arch]
+        for name in _FIXED:
+            values = sorted({r.get(name, RunConfig.__dataclass_fields__[name].default) for r in runs})
+            if len(values) > 1:
+                raise MuPError(f"{source} mixes runs of different sweep configurations: {arch} runs have {name} in "
+                               f"{values}. Report each configuration from its own results file (sweep --results); "
+                               "only log2_lr, init_std and the multipliers may vary within one.")
 
 
 def curves(records) -> dict:
@@ -88,6 +118,7 @@ def _parabola_vertex(values, losses, i) -> float:
 
 def analyze(records) -> dict:
     """Optima per width and the transfer verdicts, keyed ``"<arch> <param> <hp>"``."""
+    check_one_sweep(records)
     unigram = {r["arch"]: r["unigram_loss"] for r in records if r.get("unigram_loss") is not None}
     summary = {}
     for (arch, param, hp), by_width in sorted(curves(records).items()):

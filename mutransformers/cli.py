@@ -118,65 +118,78 @@ def presets_command(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="mutransformers")
+    parser = argparse.ArgumentParser(prog="mutransformers", description="muP transformers: coordinate checks, "
+                                     "transfer sweeps and their reports, upstream diffs, presets")
     commands = parser.add_subparsers(dest="command", required=True)
-    coord = commands.add_parser("coord-check", help="activation size against width, muP vs SP (PNG + JSON)")
-    coord.add_argument("--arch", choices=sorted(cc.ARCHS), default="gpt2")
-    coord.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024])
+    defaults = argparse.ArgumentDefaultsHelpFormatter  # every --help shows each option's default
+    coord = commands.add_parser("coord-check", help="activation size against width, muP vs SP (PNG + JSON)",
+                                formatter_class=defaults)
+    coord.add_argument("--arch", choices=sorted(cc.ARCHS), default="gpt2", help="architecture family")
+    coord.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024],
+                       help="model widths; the smallest is the base")
     coord.add_argument("--steps", type=int, default=8,
-                       help="training steps; 1/sqrt(d) attention shows only after ~6 (default 8)")
-    coord.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    coord.add_argument("--lr", type=float, default=1e-2)
+                       help="training steps; 1/sqrt(d) attention shows only after ~6")
+    coord.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="muP optimizer (SP: torch's)")
+    coord.add_argument("--lr", type=float, default=1e-2, help="learning rate at the base width")
     coord.add_argument("--seeds", type=int, default=1, help="average sizes over this many initializations")
-    coord.add_argument("--variants", nargs="+", choices=cc.VARIANTS, default=["sp", "mup"])
+    coord.add_argument("--variants", nargs="+", choices=cc.VARIANTS, default=["sp", "mup"],
+                       help="parametrizations to check; the negative controls must fail")
     coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE, help="sizes may not grow faster")
     coord.add_argument("--max-change-slope", type=float, default=cc.MAX_CHANGE_SLOPE,
                        help="changes from init may not grow or shrink faster (attention logits: not grow)")
-    coord.add_argument("--out", default="coord_check.png")
+    coord.add_argument("--out", default="coord_check.png", help="figure path; the numbers go beside it as .json")
     coord.set_defaults(handler=coord_check_command)
-    diff = commands.add_parser("diff", help="our muP overrides beside the upstream code they replace")
-    diff.add_argument("arch", nargs="?", choices=sorted(upstream_diff.ARCH_NAMES))
-    diff.add_argument("--out", help="folder for _original_*.py (default: next to our model files)")
+    diff = commands.add_parser("diff", help="our muP overrides beside the upstream code they replace",
+                               formatter_class=defaults)
+    diff.add_argument("arch", nargs="?", choices=sorted(upstream_diff.ARCH_NAMES), help="architecture to show")
+    diff.add_argument("--out", default=".", help="folder for the upstream files (_original_*.py)")
     diff.add_argument("--fingerprints", metavar="PATH",
                       help="instead, write the fingerprints of every upstream method we override or rely on")
     diff.set_defaults(handler=diff_command)
     sweep = commands.add_parser("sweep", help="arch x muP/SP x width x HPs (log2 LR, multipliers, init) x seed "
-                                              "(JSONL results)")
-    sweep.add_argument("--archs", nargs="+", choices=sorted(cc.ARCHS), default=["gpt2"])
-    sweep.add_argument("--params", nargs="+", choices=["mup", "sp"], default=["mup", "sp"])
-    sweep.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512])
-    sweep.add_argument("--log2-lrs", type=float, nargs="+", default=list(range(-12, -4)))
+                                              "(JSONL results)", formatter_class=defaults)
+    sweep.add_argument("--archs", nargs="+", choices=sorted(cc.ARCHS), default=["gpt2"], help="architectures")
+    sweep.add_argument("--params", nargs="+", choices=["mup", "sp"], default=["mup", "sp"],
+                       help="parametrizations")
+    sweep.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512],
+                       help="model widths; the smallest is muP's base")
+    sweep.add_argument("--log2-lrs", type=float, nargs="+", default=list(range(-12, -4)),
+                       help="learning rates, as log2 (muP: the base width's LR)")
     sweep.add_argument("--grid", nargs="+", type=_hp_values, default=[], metavar="HP=V1,V2,...",
                        help=f"other hyperparameters to sweep, e.g. output_mult=0.25,0.5,1,2,4 ({', '.join(sw.HPARAMS[1:])})")
     sweep.add_argument("--protocol", choices=sw.PROTOCOLS, default="grid",
                        help="grid: every combination; one-at-a-time: each HP varied with the others at the centre "
                             "(TP V Fig. 4)")
     sweep.add_argument("--centre", nargs="+", type=_hp_value, default=[], metavar="HP=V",
-                       help="one-at-a-time: each HP's value while another varies (default: its only value, or "
+                       help="one-at-a-time: each HP's value while another varies (unset: its only value, or "
                             "1 for multipliers and the base init std; the LR must be given)")
-    sweep.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    sweep.add_argument("--steps", type=int, default=300)
-    sweep.add_argument("--batch-size", type=int, default=16)
-    sweep.add_argument("--seq-len", type=int, default=128)
-    sweep.add_argument("--vocab-size", type=int, default=2048)
-    sweep.add_argument("--n-layer", type=int, default=2)
+    sweep.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="initialization and data seeds")
+    sweep.add_argument("--steps", type=int, default=300, help="optimizer steps per run")
+    sweep.add_argument("--batch-size", type=int, default=16, help="sequences per step")
+    sweep.add_argument("--seq-len", type=int, default=128, help="tokens per sequence")
+    sweep.add_argument("--vocab-size", type=int, default=2048, help="BPE vocabulary trained on the data")
+    sweep.add_argument("--n-layer", type=int, default=2, help="layers of every model")
     sweep.add_argument("--init-std", type=float, default=None,
-                       help="initializer_range of the base model (default: 0.02 * sqrt(768 / smallest width))")
+                       help="initializer_range of the base model; None: 0.02 * sqrt(768 / smallest width)")
     sweep.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")
     sweep.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0: no clipping)")
     sweep.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
-    sweep.add_argument("--data", default="../shared/data/wikitext-2", help="folder with test.txt (train) and valid.txt (eval)")
-    sweep.add_argument("--results", default="sweep_results.jsonl")
+    sweep.add_argument("--data", required=True, default=argparse.SUPPRESS,
+                       help="folder with test.txt (trained on) and valid.txt (held out), e.g. WikiText-2 raw")
+    sweep.add_argument("--results", default="sweep_results.jsonl",
+                       help="JSONL file: one line per finished run; an existing file is resumed")
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")
     sweep.add_argument("--storage", help="Optuna storage URL (e.g. postgresql://host/db): run as a distributed worker")
-    sweep.add_argument("--study", default="mutransformers-sweep")
+    sweep.add_argument("--study", default="mutransformers-sweep", help="Optuna study name on --storage")
     sweep.set_defaults(handler=sweep_command)
-    report = commands.add_parser("sweep-report", help="optimum per width and HP, shifts, the TP V Fig. 1/4 plot")
-    report.add_argument("results")
-    report.add_argument("--out", default="lr_transfer.png")
+    report = commands.add_parser("sweep-report", help="optimum per width and HP, shifts, the TP V Fig. 1/4 plot",
+                                 formatter_class=defaults)
+    report.add_argument("results", help="the JSONL file a sweep wrote")
+    report.add_argument("--out", default="lr_transfer.png", help="figure path; the analysis goes beside it as .json")
     report.add_argument("--data", help="the sweep's data folder: adds the unigram baseline where runs lack it")
     report.set_defaults(handler=sweep_report_command)
-    presets = commands.add_parser("presets", help="list the shipped presets, or regenerate their .bsh files")
+    presets = commands.add_parser("presets", help="list the shipped presets, or regenerate their .bsh files",
+                                  formatter_class=defaults)
     presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")
     presets.set_defaults(handler=presets_command)
     args = parser.parse_args(argv)

@@ -10,17 +10,34 @@ from .core import MuPError
 
 
 def _params_with_infshape(params):
-    params = list(params)
-    groups = params if params and isinstance(params[0], dict) else [{"params": params}]
-    missing = [p for group in groups for p in group["params"] if not hasattr(p, "infshape")]
+    """Param groups for mup: (name, parameter) pairs accepted as torch's optimizers do, frozen
+    parameters left out (never updated, they need no muP rule), every other one checked for ``infshape``."""
+    items = list(params)
+    groups = items if items and isinstance(items[0], dict) else [{"params": items}]
+    out, missing = [], []
+    for group in groups:
+        entries = group["params"]
+        entries = [entries] if not isinstance(entries, (list, tuple)) or _is_named(entries) else list(entries)
+        named = [entry if _is_named(entry) else (None, entry) for entry in entries]
+        trainable = [(name, p) for name, p in named if p.requires_grad]
+        missing += [(name, p) for name, p in trainable if not hasattr(p, "infshape")]
+        if trainable:
+            out.append({**group, "params": [p for _, p in trainable]})
     if missing:
-        shapes = [list(p.shape) for p in missing[:3]]
+        described = [name or f"shape {list(p.shape)}" for name, p in missing[:3]]
         raise MuPError(
-            f"{len(missing)} parameter(s) have no `infshape` (shapes {shapes}...), so a muP optimizer cannot "
-            "tell hidden weights from vector-like ones. Build the model from a mutransformers config, "
-            "pass the parameters of the model itself (not of a copy.deepcopy or a torch.compile wrapper "
-            "built afterwards), or restore them with mutransformers.attach_infshapes(model).")
-    return groups
+            f"{len(missing)} trainable parameter(s) have no `infshape` ({', '.join(described)}...), so a muP "
+            "optimizer cannot tell hidden weights from vector-like ones. Build the model from a mutransformers "
+            "config, pass the parameters of the model itself (not of a copy.deepcopy or a torch.compile wrapper "
+            "built afterwards), or restore them with mutransformers.attach_infshapes(model). Parameters added "
+            "after the model was built (adapters, new heads) need base shapes too, or freeze them.")
+    if not out:
+        raise MuPError("No trainable parameters: every parameter given has requires_grad=False.")
+    return out
+
+
+def _is_named(entry) -> bool:
+    return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
 
 
 def MuAdamW(params, **kwargs):

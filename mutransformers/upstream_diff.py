@@ -114,9 +114,9 @@ def fingerprints() -> dict:
 
 
 def write_originals(arch: str, out_dir: Path | None = None) -> list[Path]:
-    """Copy the installed transformers' modeling and configuration files of ``arch`` next to ours."""
-    ours = Path(inspect.getsourcefile(_classes(arch)[0])).parent
-    out_dir = Path(out_dir or ours)
+    """Copy the installed transformers' modeling and configuration files of ``arch`` into ``out_dir``
+    (default: the working directory, never the installed package)."""
+    out_dir = Path(out_dir or ".")
     upstream = Path(transformers.__file__).parent / "models" / arch
     written = []
     for kind in ("modeling", "configuration"):

@@ -54,3 +54,21 @@ def test_parameters_without_infshape_are_refused():
     assert _lr_of(mt.MuAdamW(clone.parameters(), lr=1e-3))[id(clone.transformer.h[0].attn.c_attn.weight)] == 5e-4
     with pytest.raises(mt.MuPError, match="no `infshape`"):
         mt.MuSGD(torch.nn.Linear(3, 3).parameters(), lr=0.1)
+
+
+def test_named_parameters_and_frozen_parameters():
+    model = mt.GPT2LMHeadModel(mt.GPT2Config(n_embd=64, n_head=4, n_layer=1, vocab_size=50, mup_base={"n_embd": 32}))
+    by_name = _lr_of(mt.MuAdamW(model.named_parameters(), lr=1e-2))  # as torch's AdamW accepts them
+    assert by_name == _lr_of(mt.MuAdamW(model.parameters(), lr=1e-2))
+    grouped = mt.MuAdamW([{"params": list(model.named_parameters()), "weight_decay": 0.0}], lr=1e-2)
+    assert _lr_of(grouped) == by_name
+
+    model.transformer.wte.weight.requires_grad_(False)  # frozen: never updated, no muP rule needed
+    model.extra = torch.nn.Linear(64, 64)  # trainable and without base shapes: refused, by name
+    with pytest.raises(mt.MuPError, match=r"2 trainable parameter\(s\) have no `infshape` \(extra.weight, extra.bias"):
+        mt.MuAdamW(model.named_parameters(), lr=1e-2)
+    model.extra.requires_grad_(False)
+    frozen = {id(p) for p in model.parameters() if not p.requires_grad}
+    assert not frozen & set(_lr_of(mt.MuAdamW(model.named_parameters(), lr=1e-2)))
+    with pytest.raises(mt.MuPError, match="No trainable parameters"):
+        mt.MuAdamW([p for p in model.parameters() if not p.requires_grad], lr=1e-2)

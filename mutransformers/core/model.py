@@ -13,12 +13,14 @@ two declarations: ``mup_attention_classes`` (modules holding ``scaling``) and
 4. rebuilds ``infshape`` after ``from_pretrained`` without touching a loaded weight, and records
    hand-set base shapes in the config on ``save_pretrained``.
 """
+import contextvars
 import json
 from pathlib import Path
 
 import torch
 from mup import MuReadout
 from transformers import initialization as hf_init
+from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
 
 from .attention import make_mup_attention
@@ -28,6 +30,10 @@ from .init import mup_init_functions, zeros_unless_loaded
 from .layers import convert_layers
 from ..presets import is_preset_like, preset_config
 from .shapes import attach_infshapes, building_probe, derived_base_shapes, fix_conv1d_infshape, live_base_shapes
+
+
+# The embedding or readout being resized: modules upstream builds meanwhile take its muP (see resizing below).
+_resizing = contextvars.ContextVar("mutransformers_resizing", default=None)
 
 
 class MuPreTrainedModel:
@@ -70,6 +76,9 @@ class MuPreTrainedModel:
     @torch.no_grad()
     def _init_weights(self, module):
         ### muP: the upstream rules as they would draw the base model, then hidden stds / sqrt(width_mult)
+        resized = _resizing.get()
+        if resized is not None and module is not resized:  # the new, plain module of a resize
+            _take_infshapes(module, resized)
         if isinstance(module, Conv1D):
             fix_conv1d_infshape(module)  # after a hand-called mup.set_base_shapes
         if next(module.parameters(), None) is None:
@@ -78,7 +87,8 @@ class MuPreTrainedModel:
         else:
             with mup_init_functions(), self.config.base_dims():
                 super()._init_weights(module)
-        if isinstance(module, MuReadout) and self.config.readout_zero_init and not self._is_tied(module):
+        is_readout = isinstance(module, MuReadout) or isinstance(resized, MuReadout)
+        if is_readout and self.config.readout_zero_init and not self._is_tied(module):
             zeros_unless_loaded(module.weight)
             if module.bias is not None:
                 zeros_unless_loaded(module.bias)
@@ -90,6 +100,31 @@ class MuPreTrainedModel:
         ### muP: scaling becomes a property derived from the config and the query's infshape on every read
         make_mup_attention(module, self.config, self.mup_query_weights(module)[0][0],
                            self.mup_attention_folded_into_init)
+
+    def _get_resized_embeddings(self, old_embeddings, *args, **kwargs):
+        ### muP: new rows drawn by the muP rule of the table they extend; infshape follows the new size
+        return self._resize_keeping_mup(old_embeddings, super()._get_resized_embeddings, args, kwargs)
+
+    def _get_resized_lm_head(self, old_lm_head, *args, **kwargs):
+        ### muP: upstream returns a plain nn.Linear: the resized head stays the old head's MuReadout
+        return self._resize_keeping_mup(old_lm_head, super()._get_resized_lm_head, args, kwargs)
+
+    def _resize_keeping_mup(self, old, resize, args, kwargs):
+        infshapes = {name: p.infshape for name, p in old.named_parameters() if hasattr(p, "infshape")}
+        token = _resizing.set(old)
+        try:
+            new = resize(old, *args, **kwargs)
+        finally:
+            _resizing.reset(token)
+        if new is not old:  # a new module: give it the old one's class and muP attributes
+            new.__class__ = type(old)
+            for name in ("mup_config", "readout_zero_init", "_width_mult"):
+                if name in old.__dict__:
+                    new.__dict__[name] = old.__dict__[name]
+        for name, p in new.named_parameters():
+            if name in infshapes:
+                p.infshape = _resized_infshape(infshapes[name], p.shape)
+        return new
 
     def _is_tied(self, readout) -> bool:
         # zero-init must never reach a shared input embedding (microsoft/mutransformers did that)
@@ -146,6 +181,18 @@ class MuPreTrainedModel:
         if self.config.mup_base_shapes is None and live != derived_base_shapes(self):
             self.config.mup_base_shapes = live
         return super().save_pretrained(*args, **kwargs)
+
+
+def _resized_infshape(infshape, shape):
+    """The infshape of a resized tensor: same base dims, new sizes (only the vocabulary, a finite dim, changes)."""
+    return type(infshape)([InfDim(d.base_dim, n) for d, n in zip(infshape, shape)])
+
+
+def _take_infshapes(module, resized):
+    for name, p in module.named_parameters(recurse=False):
+        old = getattr(resized.get_parameter(name), "infshape", None) if hasattr(resized, name) else None
+        if old is not None and not hasattr(p, "infshape"):
+            p.infshape = _resized_infshape(old, p.shape)
 
 
 def _realign(model):

@@ -4,7 +4,11 @@
 ``assert``s it is there — an AssertionError that ``python -O`` removes, after which nothing
 would be muP. These wrappers check every parameter first and name the fix.
 """
+import warnings
+import weakref
+
 import mup
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from .core import MuPError
 
@@ -53,3 +57,31 @@ def MuAdam(params, **kwargs):
 def MuSGD(params, **kwargs):
     """SGD with muP per-group learning rates."""
     return mup.MuSGD(_params_with_infshape(params), **kwargs)
+
+
+_checked = weakref.WeakSet()
+
+
+def _warn_if_not_mup(optimizer, args, kwargs):
+    """Before an optimizer's first step: does it train muP parameters with one LR for hidden and
+    vector-like weights? mup's optimizers never group them together, a plain optimizer does (plain
+    ``transformers.Trainer``, ``torch.optim.AdamW(model.parameters())``): its hidden weights then
+    update width_mult times too fast, silently. A torch-wide step pre-hook sees every optimizer
+    without patching transformers."""
+    if optimizer in _checked:
+        return
+    _checked.add(optimizer)
+    for group in optimizer.param_groups:
+        shapes = [p.infshape for p in group["params"] if hasattr(p, "infshape")]
+        hidden = [s for s in shapes if s.ninf() == 2 and s.width_mult() != 1]
+        if hidden and any(s.ninf() < 2 for s in shapes):
+            warnings.warn(
+                f"{type(optimizer).__name__} trains a muP model's hidden weights (width_mult "
+                f"{hidden[0].width_mult():g}) and its vector-like weights with one learning rate: that is not muP, "
+                "and the hidden weights update width_mult times too fast. Build the optimizer with "
+                "mutransformers.MuAdamW / MuSGD, or train with mutransformers.MuTrainer instead of "
+                "transformers.Trainer.", UserWarning, stacklevel=3)
+            return
+
+
+register_optimizer_step_pre_hook(_warn_if_not_mup)

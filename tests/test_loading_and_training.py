@@ -98,3 +98,43 @@ def test_generate_for_causal_and_seq2seq():
                                                    mup_base={"d_model": 32, "d_ff": 64, "d_kv": 8})).eval()
     out = t5.generate(torch.tensor([[5, 6, 7, 1]]), max_new_tokens=3, do_sample=False)
     assert out.shape[1] <= 4 and out[0, 0] == 0
+
+
+def _trainer_args(tmp_path, **kw):
+    return transformers.TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4, max_steps=2,
+                                          learning_rate=1e-2, report_to=[], save_strategy="no", use_cpu=True, **kw)
+
+
+def _data():
+    return [{"input_ids": torch.randint(3, 64, (8,)), "labels": torch.randint(3, 64, (8,))} for _ in range(8)]
+
+
+def test_trainer_optim_sgd_is_mup_sgd_and_other_optimizers_are_refused(tmp_path):
+    import warnings
+    model = gpt2(width=64)  # width_mult 2
+    trainer = MuTrainer(model=model, args=_trainer_args(tmp_path, optim="sgd", optim_args="momentum=0.9"),
+                        train_dataset=_data())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a muP optimizer: no "not muP" warning
+        trainer.train()
+    optimizer = getattr(trainer.optimizer, "optimizer", trainer.optimizer)  # accelerate wraps it
+    assert type(optimizer).__name__ == "SGD" and all(g["momentum"] == 0.9 for g in optimizer.param_groups)
+    hidden = model.transformer.h[0].mlp.c_fc.weight
+    vector = model.transformer.h[0].ln_1.weight
+    lr = {id(p): g["initial_lr"] for g in optimizer.param_groups for p in g["params"]}
+    assert lr[id(hidden)] == pytest.approx(1e-2) and lr[id(vector)] == pytest.approx(2e-2)  # mup's SGD rule
+    for optim in ("adafactor", "lion_32bit", "rmsprop"):
+        with pytest.raises(mt.MuPError, match=rf"optim='{optim}'.*no muP counterpart.*adamw_torch"):
+            MuTrainer(model=model, args=_trainer_args(tmp_path, optim=optim), train_dataset=_data()).create_optimizer()
+
+
+def test_a_plain_optimizer_on_a_mup_model_warns_at_its_first_step(tmp_path):
+    model = gpt2(width=64)
+    x = torch.randint(3, 64, (2, 8))
+    plain = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model(x, labels=x).loss.backward()
+    with pytest.warns(UserWarning, match=r"AdamW trains a muP model's hidden weights \(width_mult 2\).*MuTrainer"):
+        plain.step()
+    trainer = transformers.Trainer(model=gpt2(width=64), args=_trainer_args(tmp_path), train_dataset=_data())
+    with pytest.warns(UserWarning, match=r"not muP.*instead of transformers.Trainer"):
+        trainer.train()

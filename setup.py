@@ -23,8 +23,9 @@ setup(
     extras_require={
         "sweep": ["optuna>=4"],  # distributed sweeps over a shared database
         "train": ["accelerate>=1.1"],  # HF Trainer
+        "peft": ["peft>=0.13"],  # LoRA adapters on muP models (mutransformers.adapters)
         "dev": ["pytest>=8", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4",
-                "accelerate>=1.1"],
+                "accelerate>=1.1", "peft>=0.13"],
     },
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

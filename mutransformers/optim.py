@@ -10,6 +10,7 @@ import weakref
 import mup
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
+from .adapters import has_lora_a, lora_a_groups
 from .core import MuPError
 
 
@@ -34,7 +35,8 @@ def _params_with_infshape(params):
             "optimizer cannot tell hidden weights from vector-like ones. Build the model from a mutransformers "
             "config, pass the parameters of the model itself (not of a copy.deepcopy or a torch.compile wrapper "
             "built afterwards), or restore them with mutransformers.attach_infshapes(model). Parameters added "
-            "after the model was built (adapters, new heads) need base shapes too, or freeze them.")
+            "after the model was built need base shapes too: for a PEFT (LoRA) model call "
+            "mutransformers.attach_infshapes(peft_model) first; otherwise freeze them.")
     if not out:
         raise MuPError("No trainable parameters: every parameter given has requires_grad=False.")
     return out
@@ -44,19 +46,28 @@ def _is_named(entry) -> bool:
     return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
 
 
+def _adam_groups(params, kwargs):
+    groups = _params_with_infshape(params)
+    return lora_a_groups(groups, kwargs.get("lr", 1e-3)) if has_lora_a(groups) else groups
+
+
 def MuAdamW(params, **kwargs):
-    """AdamW with muP per-group learning rates (hidden weights: lr / width_mult)."""
-    return mup.MuAdamW(_params_with_infshape(params), **kwargs)
+    """AdamW with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult)."""
+    return mup.MuAdamW(_adam_groups(params, kwargs), **kwargs)
 
 
 def MuAdam(params, **kwargs):
-    """Adam with muP per-group learning rates (hidden weights: lr / width_mult)."""
-    return mup.MuAdam(_params_with_infshape(params), **kwargs)
+    """Adam with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult)."""
+    return mup.MuAdam(_adam_groups(params, kwargs), **kwargs)
 
 
 def MuSGD(params, **kwargs):
     """SGD with muP per-group learning rates."""
-    return mup.MuSGD(_params_with_infshape(params), **kwargs)
+    groups = _params_with_infshape(params)
+    if has_lora_a(groups):
+        raise MuPError("LoRA adapters under SGD: mutransformers derives their muP rule for Adam only (see "
+                       "mutransformers.adapters). Train the adapters with mutransformers.MuAdamW.")
+    return mup.MuSGD(groups, **kwargs)
 
 
 _checked = weakref.WeakSet()

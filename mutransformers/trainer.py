@@ -19,7 +19,9 @@ does not (Trainer calls it as a factory), hence this class.
 """
 from transformers import Trainer
 
+from .adapters import is_peft_model
 from .core.errors import MuPError
+from .core.shapes import attach_infshapes
 from .optim import MuAdamW, MuSGD
 
 POLICIES = ("coupled", "independent")
@@ -58,6 +60,8 @@ class MuTrainer(Trainer):
 
     def _mup_optimizer(self):
         args = self.args
+        if is_peft_model(self.model):  # LoRA's A and B get their muP infshapes (mutransformers.adapters)
+            attach_infshapes(self.model)
         name = str(getattr(args.optim, "value", args.optim))
         if name in ADAMW_OPTIMS:
             return mup_adamw(self.model, lr=args.learning_rate, weight_decay=args.weight_decay,

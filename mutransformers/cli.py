@@ -59,7 +59,7 @@ def sweep_command(args) -> int:
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
-        done = run_worker(sweep, args.results, args.data, args.storage, args.study)
+        done = run_worker(sweep, args.results, args.data, args.storage, args.study, args.heartbeat)
     else:
         done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
     print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")
@@ -181,6 +181,9 @@ def main(argv=None) -> int:
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")
     sweep.add_argument("--storage", help="Optuna storage URL (e.g. postgresql://host/db): run as a distributed worker")
     sweep.add_argument("--study", default="mutransformers-sweep", help="Optuna study name on --storage")
+    sweep.add_argument("--heartbeat", type=float, default=60.0,
+                       help="seconds between a worker's heartbeats on --storage; a run whose worker is silent for "
+                            "3 heartbeats is retried by another worker")
     sweep.set_defaults(handler=sweep_command)
     report = commands.add_parser("sweep-report", help="optimum per width and HP, shifts, the TP V Fig. 1/4 plot",
                                  formatter_class=defaults)

@@ -106,6 +106,53 @@ def test_optuna_workers_share_one_sweep(tmp_path):
     assert sum(trained) >= 8 and min(trained) > 0  # both workers took part
 
 
+@pytest.mark.slow
+def test_four_workers_on_postgresql_survive_a_killed_worker(tmp_path):
+    """Workers on a real PostgreSQL server over TCP: one is SIGKILLed mid-run; its grid point is
+    retried by another, every point ends in the results exactly once, and a second sweep resumes."""
+    pytest.importorskip("pgserver", reason="the test's PostgreSQL comes from the pgserver wheel (dev extra)")
+    pytest.importorskip("psycopg2", reason="PostgreSQL storage needs psycopg2-binary (sweep extra)")
+    import signal
+    import optuna
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+    from postgres_server import postgres_on_loopback
+    path = tmp_path / "results.jsonl"
+    with postgres_on_loopback(tmp_path / "pg") as url:
+        cmd = _sweep_cmd(path, "--storage", url, "--heartbeat", "1", "--seeds", "0", "1", "--workers", "1")
+        cmd[cmd.index("--steps") + 1] = "60"
+        workers = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for _ in range(4)]
+        victim = f":{workers[0].pid}"
+        deadline = time.time() + 300
+        while time.time() < deadline:  # kill worker 0 while it holds a running grid point
+            try:
+                study = optuna.load_study(study_name="mutransformers-sweep", storage=url)
+                held = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING
+                        and t.user_attrs.get("worker", "").endswith(victim)]
+            except Exception:  # the schema is not created yet
+                held = []
+            if held:
+                break
+            time.sleep(0.2)
+        assert held, "worker 0 never held a run"
+        workers[0].send_signal(signal.SIGKILL)
+        outputs = [w.communicate(timeout=600) for w in workers[1:]]
+        assert all(w.returncode == 0 for w in workers[1:]), [err[-2000:] for _, err in outputs]
+
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        assert len(lines) == 16 and len({r["key"] for r in lines}) == 16  # every point exactly once
+        trials = optuna.load_study(study_name="mutransformers-sweep", storage=url).get_trials()
+        killed = [t for t in trials if t.number == held[0].number][0]
+        assert killed.state == optuna.trial.TrialState.FAIL
+        retry = [t for t in trials if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == killed.number]
+        assert [t.state for t in retry] == [optuna.trial.TrialState.COMPLETE]
+        assert retry[0].user_attrs["point"] == killed.user_attrs["point"] and not retry[0].user_attrs["worker"].endswith(victim)
+
+        again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and "0 runs trained" in again.stdout  # the second sweep resumes
+        assert len(path.read_text().splitlines()) == 16
+
+
 def _record(param, width, log2_lr, loss, seed=0):
     return {"arch": "gpt2", "param": param, "width": width, "log2_lr": log2_lr, "seed": seed,
             "eval_loss": loss, "diverged": not math.isfinite(loss), "key": f"{param}{width}{log2_lr}{seed}"}

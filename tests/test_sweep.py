@@ -415,8 +415,13 @@ def test_committed_gpt2_hp_transfer_matches_the_readme():
     """TP V Fig. 4 on GPT-2 as the README states it: init_std and output_mult fixed, input_mult 1 step,
     attn_mult's argmin 2 steps on a curve flat within the seed spread below its default."""
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_gpt2.jsonl")
-    assert len(records) == 102 and not any(r["diverged"] for r in records)
+    assert len(records) == 204 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
+    sp = [r for r in records if r["param"] == "sp"]
+    records = [r for r in records if r["param"] == "mup"]
+    sp_default = [_seed_mean_losses(sp, "output_mult", w)[1.0] for w in (64, 128, 256)]
+    assert sp_default[2] > sp_default[0]  # at muP's LR, SP's widest model is worse than its narrowest
+    assert not summary["gpt2 sp init_std"]["best_loss_falls_with_width"]
     shifts = {hp: summary[f"gpt2 mup {hp}"]["optimum_shift_steps"]
               for hp in ("init_std", "output_mult", "input_mult", "attn_mult")}
     assert shifts == {"init_std": 0, "output_mult": 0, "input_mult": 1, "attn_mult": 2}
@@ -431,3 +436,22 @@ def test_committed_gpt2_hp_transfer_matches_the_readme():
     penalty = [_seed_mean_losses(records, "attn_mult", w)[4.0] - min(_seed_mean_losses(records, "attn_mult", w).values())
                for w in (64, 128, 256)]
     assert penalty[0] > penalty[1] > penalty[2] and penalty[2] == pytest.approx(0.017, abs=0.001)
+
+
+def test_committed_llama_hp_transfer_matches_the_readme():
+    """Llama: init_std 0 steps, output_mult 1, input_mult 0 at the grid's edge, attn_mult 2 steps with
+    both seeds agreeing over differences of at most 0.012 nats."""
+    records = [r for r in sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama.jsonl")
+               if r["param"] == "mup"]
+    assert len(records) == 102 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    shifts = {hp: summary[f"llama mup {hp}"]["optimum_shift_steps"]
+              for hp in ("init_std", "output_mult", "input_mult", "attn_mult")}
+    assert shifts == {"init_std": 0, "output_mult": 1, "input_mult": 0, "attn_mult": 2}
+    assert all(summary[f"llama mup {hp}"]["wider_better_near_optimum"] for hp in shifts)
+    assert [r["best_log2"] for r in summary["llama mup input_mult"]["widths"]] == [2, 2, 2]  # the grid's edge
+    attn = summary["llama mup attn_mult"]["widths"]
+    assert [r["seed_optima_log2"] for r in attn] == [[-2, -2], [-1, -1], [0, 0]]
+    for width in (64, 128, 256):
+        losses = _seed_mean_losses(records, "attn_mult", width)
+        assert max(losses[v] for v in (0.25, 0.5, 1.0)) - min(losses.values()) < 0.013

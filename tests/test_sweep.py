@@ -441,8 +441,12 @@ def test_committed_gpt2_hp_transfer_matches_the_readme():
 def test_committed_llama_hp_transfer_matches_the_readme():
     """Llama: init_std 0 steps, output_mult 1, input_mult 0 at the grid's edge, attn_mult 2 steps with
     both seeds agreeing over differences of at most 0.012 nats."""
-    records = [r for r in sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama.jsonl")
-               if r["param"] == "mup"]
+    everything = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama.jsonl")
+    assert len(everything) == 204
+    sp = [r for r in everything if r["param"] == "sp"]
+    sp_default = [_seed_mean_losses(sp, "output_mult", w)[1.0] for w in (64, 128, 256)]
+    assert sp_default[0] < sp_default[1] < sp_default[2]  # SP at muP's LR: worse with every doubling
+    records = [r for r in everything if r["param"] == "mup"]
     assert len(records) == 102 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     shifts = {hp: summary[f"llama mup {hp}"]["optimum_shift_steps"]

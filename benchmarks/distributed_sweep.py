@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from postgres_server import postgres_on_loopback  # noqa: E402
 
 SWEEP = ["--archs", "gpt2", "--widths", "64", "128", "--log2-lrs", "-8", "-7", "-6", "-5", "--seeds", "0",
-         "--params", "mup", "sp", "--steps", "100", "--batch-size", "8", "--seq-len", "64", "--workers", "1",
+         "--params", "mup", "sp", "--steps", "300", "--batch-size", "16", "--seq-len", "64", "--workers", "1",
          "--heartbeat", "5"]
 
 

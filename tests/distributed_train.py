@@ -64,6 +64,7 @@ def main(mode: str, out: str):
         with open(out, "w") as f:
             json.dump({"losses": losses, "param_sum": total, "lrs": lrs, "world": world}, f)
     if world > 1:
+        dist.barrier()  # no rank tears gloo down while another still has a collective in flight
         dist.destroy_process_group()
 
 

@@ -249,6 +249,16 @@ def test_committed_llama_experiment_matches_the_readme():
     assert by_width[512][-1] - by_width[512][-2] > 0.15  # ... and one outlier at width 512
 
 
+def test_committed_distributed_sweep_timing_matches_the_readme():
+    root = Path(__file__).resolve().parents[1]
+    timing = json.loads((root / "docs" / "distributed_sweep.json").read_text())
+    assert timing["runs"] == 16 and timing["wall_s_4_workers"] < timing["wall_s_1_worker"]
+    assert timing["speedup"] == pytest.approx(timing["wall_s_1_worker"] / timing["wall_s_4_workers"], abs=0.01)
+    claim = (f"1 worker {timing['wall_s_1_worker']} s, 4 workers {timing['wall_s_4_workers']} s, a\n"
+             f"  {timing['speedup']}× speedup")
+    assert claim in (root / "README.md").read_text()
+
+
 # -- sweeps over any muP hyperparameter (TP V Fig. 4) ------------------------------------------------
 
 def test_one_at_a_time_varies_each_hp_around_the_centre_and_grid_takes_every_combination():

@@ -88,7 +88,7 @@ def run_worker(sweep: Sweep, results_path, data_dir, storage: str, study_name: s
         if TrialState.WAITING in states or sum(not _is_retry(t) for t in trials) < len(runs):
             study.optimize(objective, n_trials=1)
         elif TrialState.RUNNING in states:
-            time.sleep(min(heartbeat, 5.0))  # runs in flight elsewhere: one may die and need a retry here
+            time.sleep(min(heartbeat, 2.0))  # runs in flight elsewhere: one may die and need a retry here
         else:
             return trained
 

@@ -52,7 +52,7 @@ def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_p
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             what = "size" if shown_metric != "change_rms" else "change from init"
-            ax.set_title(f"{_TITLES.get(variant, variant)}: {what}\nstep {step}", fontsize=9)
+            ax.set_title(f"{_TITLES.get(variant, variant)}\n{what}, step {step}", fontsize=9)
             if c == 0:
                 ylabel = f"{metric} of activation" if shown_metric != "change_rms" else "rms of x_t - x_0"
                 ax.set_ylabel(f"{ylabel}\n({label})")

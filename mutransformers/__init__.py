@@ -4,13 +4,13 @@ Importing registers the muP model types with transformers' Auto classes. Classic
 exported too, so ``from mutransformers import BertConfig, BertForMaskedLM`` swaps one import.
 """
 from .auto import ARCHITECTURES, AutoConfig, register_all
-from .core import (MuConfigMixin, MuPError, MuPreTrainedModel, attach_infshapes, make_base_shapes,
-                   set_base_shapes)
+from .core import MuConfigMixin, MuPError, MuPreTrainedModel, make_base_shapes, set_base_shapes
 from .models.bert import *  # noqa: F401,F403  (Mu* classes)
 from .models.gpt2 import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
 from .models.roberta import *  # noqa: F401,F403
 from .models.t5 import *  # noqa: F401,F403
+from .adapters import attach_infshapes  # the core's, plus PEFT models' LoRA layers
 from .convert import from_sp, to_sp
 from .optim import MuAdam, MuAdamW, MuSGD
 from .presets import PRESETS, preset_config

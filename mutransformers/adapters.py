@@ -21,6 +21,7 @@ from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
 
 from .core.errors import MuPError
+from .core import shapes
 from .core.shapes import Conv1DInfShape
 
 
@@ -53,6 +54,14 @@ def _clean_name(name: str) -> str:
 def _fan_dims(base_dims: list, conv1d: bool):
     """(fan_in base dim, fan_out base dim) of a wrapped layer's weight (Conv1D stores (in, out))."""
     return (base_dims[0], base_dims[1]) if conv1d else (base_dims[1], base_dims[0])
+
+
+def attach_infshapes(model, base_shapes: dict | None = None) -> dict:
+    """``mutransformers.attach_infshapes``: the core's, and for a PEFT model its LoRA layers as well."""
+    if not is_peft_model(model):
+        return shapes.attach_infshapes(model, base_shapes)
+    inner = model.get_base_model()
+    return attach_adapter_infshapes(model, base_shapes if base_shapes is not None else shapes.base_shapes_of(inner))
 
 
 def attach_adapter_infshapes(peft_model, base_shapes: dict) -> dict:

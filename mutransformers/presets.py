@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from .core.config import register_config_names
 from .core.errors import MuPError
 from .core.shapes import make_base_shapes
 
@@ -66,6 +67,13 @@ def preset_config(name: str, **overrides):
 def is_preset_like(name) -> bool:
     """A name that is meant as a preset (``mu...`` and no such path): unknown ones get the list."""
     return isinstance(name, str) and name.startswith("mu") and not Path(name).exists() and "/" not in name
+
+
+def _named_preset(name, **overrides):
+    return preset_config(name, **overrides) if is_preset_like(name) else None
+
+
+register_config_names(_named_preset)  # MuGPT2Config.from_pretrained("mugpt2-small") and the like
 
 
 def write_base_shapes(folder) -> list[Path]:

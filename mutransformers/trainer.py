@@ -19,9 +19,8 @@ does not (Trainer calls it as a factory), hence this class.
 """
 from transformers import Trainer
 
-from .adapters import is_peft_model
+from .adapters import attach_infshapes, is_peft_model
 from .core.errors import MuPError
-from .core.shapes import attach_infshapes
 from .optim import MuAdamW, MuSGD
 
 POLICIES = ("coupled", "independent")

@@ -45,3 +45,19 @@ def test_a_committed_file_rebuilds_the_preset_model(tmp_path):
     with torch.device("meta"):
         a, b = mt.BertModel(config), mt.BertModel(via_file)
     assert [p.infshape for p in a.parameters()] == [p.infshape for p in b.parameters()]
+
+
+def test_the_core_imports_nothing_built_on_it():
+    """Layering: models -> core. The core may import only itself, the errors and third-party code;
+    presets (and target resolution) register with it instead (core.config.register_config_names)."""
+    import ast
+    core = Path(mt.__file__).parent / "core"
+    above = []
+    for path in core.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:  # from ..x import y: outside the core
+                above.append(f"{path.name}: from {'.' * node.level}{node.module or ''}")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                above += [f"{path.name}: {n}" for n in names if n.startswith("mutransformers")]
+    assert not above, above

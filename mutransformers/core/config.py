@@ -18,6 +18,23 @@ from .shapes import base_dims, resolve_saved_path
 # True while a config is built from a saved dict (config.json): a file it names is not read yet.
 _from_saved = contextvars.ContextVar("mutransformers_config_from_saved", default=False)
 
+# Config names (the shipped presets) are resolved above the core: mutransformers.presets registers its
+# resolver here, so the core never imports the layers built on it.
+_config_name_resolver = None
+
+
+def register_config_names(resolver):
+    """``resolver(name, **overrides)`` -> a config, or None where ``name`` is not one of its names."""
+    global _config_name_resolver
+    _config_name_resolver = resolver
+
+
+def config_from_name(name, **overrides):
+    """The config a registered name stands for (a preset), or None."""
+    if _config_name_resolver is None or not isinstance(name, str):
+        return None
+    return _config_name_resolver(name, **overrides)
+
 
 @dataclass(kw_only=True, repr=False)
 class MuConfigMixin:
@@ -76,9 +93,8 @@ class MuConfigMixin:
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
         """Also takes a shipped preset name (``"mugpt2-small"``) with keyword overrides."""
-        from ..presets import is_preset_like, preset_config
-        if is_preset_like(pretrained_model_name_or_path):
-            config = preset_config(pretrained_model_name_or_path, **kwargs)
+        config = config_from_name(pretrained_model_name_or_path, **kwargs)
+        if config is not None:
             if not isinstance(config, cls):
                 raise MuPError(f"{pretrained_model_name_or_path!r} is a {type(config).__name__} preset, "
                                f"not a {cls.__name__}: use mutransformers.AutoConfig.from_pretrained.")

@@ -24,11 +24,10 @@ from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
 
 from .attention import make_mup_attention
-from .config import MuConfigMixin
+from .config import MuConfigMixin, config_from_name
 from .errors import MuPError
 from .init import mup_init_functions, zeros_unless_loaded
 from .layers import convert_layers
-from ..presets import is_preset_like, preset_config
 from .shapes import attach_infshapes, building_probe, derived_base_shapes, fix_conv1d_infshape, live_base_shapes
 
 
@@ -136,8 +135,9 @@ class MuPreTrainedModel:
         """Also loads a single state-dict file (.safetensors/.bin/.pt) given ``config=`` (a config or a
         preset name), and refuses a standard-parametrization checkpoint (plain transformers model type)."""
         path = pretrained_model_name_or_path
-        if isinstance(kwargs.get("config"), str) and is_preset_like(kwargs["config"]):
-            kwargs["config"] = preset_config(kwargs["config"])
+        named = config_from_name(kwargs.get("config"))
+        if named is not None:
+            kwargs["config"] = named
         if path is not None and Path(path).is_file():
             return cls._from_state_dict_file(Path(path), kwargs.pop("config", None))
         _refuse_sp_checkpoint(cls, path)

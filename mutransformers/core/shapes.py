@@ -126,10 +126,9 @@ def attach_infshapes(model, base_shapes: dict | None = None):
     Never rescales weights (unlike ``mup.set_base_shapes(rescale_params=True)``): use it after
     loading, ``copy.deepcopy`` or any wrapper that replaced the parameters.
     """
-    from ..adapters import attach_adapter_infshapes, is_peft_model
-    if is_peft_model(model):  # PEFT renamed the layers and added LoRA's A and B: see adapters.py
-        inner = model.get_base_model()
-        return attach_adapter_infshapes(model, base_shapes if base_shapes is not None else base_shapes_of(inner))
+    if hasattr(model, "peft_config") and hasattr(model, "get_base_model"):  # adapters live above the core
+        raise MuPError("This is a PEFT model: give it to mutransformers.attach_infshapes, which knows LoRA's "
+                       "A and B (mutransformers.adapters).")
     infshapes = infshapes_of(model, base_shapes)
     for name, p in model.named_parameters(remove_duplicate=False):
         p.infshape = infshapes[name]

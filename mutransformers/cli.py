@@ -59,7 +59,7 @@ def sweep_command(args) -> int:
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
-        done = run_worker(sweep, args.results, args.data, args.storage, args.study, args.heartbeat)
+        done = run_worker(sweep.runs(), args.results, args.data, args.storage, args.study, args.heartbeat)
     else:
         done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
     print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")
@@ -104,6 +104,59 @@ def sweep_report_command(args) -> int:
                  f"seed spread at the optimum {s['seed_spread_at_optimum']:.3f}" if s["unigram_loss"] else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")
     return 0
+
+
+def _corpus(args):
+    from .sweep.corpus import Corpus
+    return Corpus(args.data, text_field=args.text_field, tokenizer=args.tokenizer, vocab_size=args.vocab_size,
+                  eval_fraction=args.eval_fraction)
+
+
+def tune_command(args) -> int:
+    from .tune import Tune, parse_space
+    run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
+                  "warmup": args.warmup, "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
+    tune = Tune(target=args.target, proxy_width=args.proxy_width, proxy_layers=args.proxy_layers,
+                corpus=_corpus(args), space=parse_space(args.search), out=args.out, sampler=args.sampler,
+                trials=args.trials, seeds=args.seeds, run_fields=run_fields)
+    print(f"proxy: {tune.proxy_config.model_type} at width {args.proxy_width} "
+          f"({_millions(tune.proxy_config)} parameters); target {args.target} "
+          f"({_millions(tune.based_target)}) with mup_base {tune.based_target.mup_base}; "
+          f"{tune.n_trials()} trials x {len(tune.seeds)} seeds")
+    start = time.perf_counter()
+    trained = tune.run(workers=args.workers, storage=args.storage)
+    record = tune.write()
+    print(f"{trained} runs trained in {time.perf_counter() - start:.1f} s; best held-out loss "
+          f"{record['best_eval_loss']:.4f} (unigram {record['unigram_loss']:.3f}) at "
+          + " ".join(f"{k}={v:g}" for k, v in record["hparams"].items()))
+    print(f"wrote {Path(args.out) / 'hparams.json'}, target/config.json, report.json, report.png")
+    return 0
+
+
+def _millions(config) -> str:
+    from .targets import parameter_count
+    return f"{parameter_count(config) / 1e6:.1f}M"
+
+
+def train_command(args) -> int:
+    from .train_target import train_target
+    summary = train_target(args.config, _corpus(args), args.out, steps=args.steps, save_steps=args.save_steps,
+                           seed=args.seed, device=args.device)
+    print(f"trained {summary['steps']} steps with {summary['hparams_file']}: held-out loss "
+          f"{summary['eval_loss']:.4f} (unigram {summary['unigram_loss']:.3f}); wrote {args.out}")
+    return 0
+
+
+def _data_arguments(parser):
+    parser.add_argument("--data", required=True, default=argparse.SUPPRESS,
+                        help="your text: a folder of .txt files, a .jsonl file, a dataset saved with "
+                             "datasets' save_to_disk, or a WikiText folder (test.txt / valid.txt)")
+    parser.add_argument("--text-field", default="text", help=".jsonl / saved dataset: the text's field")
+    parser.add_argument("--tokenizer", help="a tokenizer folder (AutoTokenizer); unset: byte-level BPE trained "
+                                            "on the data and cached")
+    parser.add_argument("--vocab-size", type=int, default=2048, help="the locally trained BPE's vocabulary")
+    parser.add_argument("--eval-fraction", type=float, default=0.05,
+                        help="held out from the end of the text where the data has no held-out split")
 
 
 def presets_command(args) -> int:
@@ -191,6 +244,42 @@ def main(argv=None) -> int:
     report.add_argument("--out", default="lr_transfer.png", help="figure path; the analysis goes beside it as .json")
     report.add_argument("--data", help="the sweep's data folder: adds the unigram baseline where runs lack it")
     report.set_defaults(handler=sweep_report_command)
+    tune = commands.add_parser("tune", help="tune a narrow proxy of your target on your data; writes hparams.json "
+                                            "for `mutransformers train`", formatter_class=defaults)
+    tune.add_argument("--target", required=True, help="a preset, a config.json or a checkpoint folder")
+    tune.add_argument("--proxy-width", type=int, required=True,
+                      help="the proxy's width (the target's muP base); the head dim is kept")
+    tune.add_argument("--proxy-layers", type=int, help="the proxy's depth (unset: the target's). muP transfers "
+                                                       "across width only")
+    _data_arguments(tune)
+    tune.add_argument("--search", nargs="+", required=True, metavar="HP=LOW:HIGH|V1,V2",
+                      help=f"the search space: log2_lr=-12:-4 (required), and any of {', '.join(sw.HPARAMS[1:])}, "
+                           "e.g. output_mult=0.25:4 (grid: factors of 2)")
+    tune.add_argument("--sampler", choices=["grid", "tpe"], default="grid", help="every grid point, or Optuna's TPE")
+    tune.add_argument("--trials", type=int, default=32, help="tpe: trials in all")
+    tune.add_argument("--seeds", type=int, nargs="+", default=[0], help="each trial trains one run per seed")
+    tune.add_argument("--steps", type=int, default=500, help="optimizer steps per trial")
+    tune.add_argument("--batch-size", type=int, default=16, help="sequences per step")
+    tune.add_argument("--seq-len", type=int, default=128, help="tokens per sequence")
+    tune.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")
+    tune.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0: no clipping)")
+    tune.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
+    tune.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")
+    tune.add_argument("--storage", help="Optuna storage URL shared by workers on other machines (unset: "
+                                        "OUT/study.db)")
+    tune.add_argument("--out", default="tuned", help="folder for hparams.json, the trials and the report")
+    tune.set_defaults(handler=tune_command)
+    train = commands.add_parser("train", help="train the target with the values `tune` found (checkpoints, "
+                                              "resume)", formatter_class=defaults)
+    train.add_argument("--config", required=True, help="the folder `mutransformers tune` wrote (hparams.json)")
+    _data_arguments(train)
+    train.add_argument("--steps", type=int, help="optimizer steps (unset: the proxy's)")
+    train.add_argument("--save-steps", type=int, default=500, help="checkpoint every this many steps")
+    train.add_argument("--seed", type=int, default=0, help="initialization and data seed")
+    train.add_argument("--device", help="cpu or cuda (unset: the GPU when there is one)")
+    train.add_argument("--out", default="trained", help="checkpoints, the final model and train_summary.json; "
+                                                        "an existing run there is resumed")
+    train.set_defaults(handler=train_command)
     presets = commands.add_parser("presets", help="list the shipped presets, or regenerate their .bsh files",
                                   formatter_class=defaults)
     presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")

@@ -68,6 +68,7 @@ class MuConfigMixin:
     mup_width_fields = ()
     mup_head_field = ""
     mup_heads_must_divide = True  # width % heads == 0 (False where d_head is a field of its own)
+    mup_base_extra_fields = ()  # other fields a base may set (Llama's num_key_value_heads)
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
@@ -198,7 +199,7 @@ class MuConfigMixin:
         if not isinstance(self.mup_base, dict):
             raise MuPError(f"mup_base must be a dict of base dims such as "
                            f"{{'{self.mup_width_fields[0]}': 256}}, got {self.mup_base!r}.")
-        allowed = set(self.mup_width_fields) | {self.mup_head_field}
+        allowed = set(self.mup_width_fields) | {self.mup_head_field} | set(self.mup_base_extra_fields)
         for name, value in self.mup_base.items():
             if self._canonical_field(name) not in allowed:
                 raise MuPError(f"mup_base has {name!r}, which is not a width of {type(self).__name__}. "

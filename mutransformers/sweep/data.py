@@ -62,8 +62,15 @@ def token_ids(data_dir, vocab_size: int = 2048) -> tuple[torch.Tensor, torch.Ten
     tok = tokenizer(data_dir, vocab_size)
     ids = tuple(torch.tensor(tok.encode(p.read_text(encoding="utf-8")).ids, dtype=torch.long)
                 for p in (train, held_out))
-    torch.save(ids, path)
+    save_atomically(ids, path)
     return ids
+
+
+def save_atomically(obj, path: Path):
+    """torch.save through a temporary file and a rename: a worker reading the cache never sees half a file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
 
 
 def unigram_loss(data_dir, vocab_size: int = 2048) -> float:
@@ -80,7 +87,7 @@ OBJECTIVES = ("causal", "masked", "prefix")
 
 
 def batches(ids: torch.Tensor, steps: int, batch_size: int, seq_len: int, objective: str, seed: int,
-            mask_prob: float = 0.15):
+            mask_prob: float = 0.15, mask_id: int = MASK_ID):
     """``steps`` batches of random windows; the same ``seed`` gives the same batches at every width and LR.
 
     * ``causal``: ``labels = input_ids`` (the model shifts them);
@@ -102,5 +109,5 @@ def batches(ids: torch.Tensor, steps: int, batch_size: int, seq_len: int, object
         if objective == "masked":
             mask = torch.rand(x.shape, generator=generator) < mask_prob
             labels[~mask] = -100
-            x = x.masked_fill(mask, MASK_ID)
+            x = x.masked_fill(mask, mask_id)
         yield {"input_ids": x, "labels": labels}

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ..core.errors import MuPError
 from . import results
+from .corpus import as_corpus
 from .train import HPARAMS, MULTIPLIERS, RunConfig, base_init_std, train_run
 
 PROTOCOLS = ("grid", "one-at-a-time")
@@ -104,6 +105,8 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
     of runs done now.
     """
     todo = sweep.todo(results_path)
+    for vocab_size in {run.vocab_size for run in todo}:  # tokenize once here: workers then read the cache
+        as_corpus(data_dir, vocab_size).token_ids()
     bar = tqdm(total=len(sweep.runs()), initial=len(sweep.runs()) - len(todo), desc="sweep", disable=not progress)
     if workers <= 1:
         for run in todo:

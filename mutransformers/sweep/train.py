@@ -29,6 +29,7 @@ from transformers import get_cosine_schedule_with_warmup
 from .. import families
 from ..optim import MuAdamW
 from . import data
+from .corpus import as_corpus
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class RunConfig:
     attn_mult: float = 1.0
     input_mult: float = 1.0
     mask_prob: float = 0.15  # masked LMs: fraction of tokens masked (BERT's 15%)
+    # a config.json to build instead of the built-in family (`mutransformers tune`'s proxy): its dims,
+    # depth and vocabulary; arch and width then only describe it
+    model: str = ""
 
     def key(self) -> str:
         """Every field; a field added after the first results files only when it is not its default,
@@ -64,7 +68,7 @@ class RunConfig:
 
 
 MULTIPLIERS = ("output_mult", "attn_mult", "input_mult")
-_ADDED_LATER = (*MULTIPLIERS, "mask_prob")
+_ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model")
 HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
 
 
@@ -88,6 +92,8 @@ def build_model(run: RunConfig):
     """muP: our model at its width, based on ``base_width``. SP: transformers' model; with a multiplier
     that is not 1, our model as its own base (width_mult 1: muP's rules are then the identity and the
     model computes what transformers' does, tests/test_models.py), so the multiplier applies to SP too."""
+    if run.model:
+        return _build_from_config(run)
     overrides = {"vocab_size": run.vocab_size}
     if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
         overrides["initializer_range"] = width_init_std(run)
@@ -100,6 +106,19 @@ def build_model(run: RunConfig):
         return families.build(run.arch, run.width, "sp", **overrides)
     return families.build(run.arch, run.width, "mup", base_width=run.width, attn_factor=run.attn_mult,
                           output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
+
+
+def _build_from_config(run: RunConfig):
+    """The model ``run.model`` describes (a muP config.json), with the run's HPs. A tune proxy is its
+    own base (width_mult 1), where muP computes what SP computes."""
+    from .. import targets
+    config = targets.load_target(run.model)
+    if run.arch != "t5":
+        config.initializer_range = width_init_std(run)
+    config.attn_mult = run.attn_mult * config.base_attn_mult() if run.attn_mult != 1.0 else config.attn_mult
+    config.output_mult, config.input_mult = run.output_mult, run.input_mult
+    config.validate_mup()
+    return targets.training_class(config)(config)
 
 
 def make_optimizer(model, run: RunConfig):
@@ -118,14 +137,15 @@ def objective(arch: str) -> str:
     return "masked" if spec.masked else "prefix" if spec.seq2seq else "causal"
 
 
-def _batches(ids, run: RunConfig, steps: int, seed: int):
-    return data.batches(ids, steps, run.batch_size, run.seq_len, objective(run.arch), seed, run.mask_prob)
+def _batches(ids, run: RunConfig, steps: int, seed: int, mask_id: int = data.MASK_ID):
+    return data.batches(ids, steps, run.batch_size, run.seq_len, objective(run.arch), seed, run.mask_prob, mask_id)
 
 
 @torch.no_grad()
-def evaluate(model, ids, run: RunConfig, device="cpu") -> float:
+def evaluate(model, ids, run: RunConfig, device="cpu", mask_id: int = data.MASK_ID) -> float:
     model.eval()
-    losses = [model(**_on(b, device)).loss.item() for b in _batches(ids, run, run.eval_batches, seed=10_000)]
+    losses = [model(**_on(b, device)).loss.item()
+              for b in _batches(ids, run, run.eval_batches, seed=10_000, mask_id=mask_id)]
     model.train()
     return sum(losses) / len(losses)
 
@@ -133,19 +153,23 @@ def evaluate(model, ids, run: RunConfig, device="cpu") -> float:
 def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
     """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence.
 
+    ``data_dir``: a WikiText folder, or a ``Corpus`` (a user's text and tokenizer).
+
     ``device``: default the GPU when there is one, else the CPU. The batches are drawn on the CPU
     either way, so a run sees the same data on both."""
     torch.set_num_threads(threads)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     start = time.perf_counter()
-    train_ids, eval_ids = data.token_ids(data_dir, run.vocab_size)
+    corpus = as_corpus(data_dir, run.vocab_size)
+    train_ids, eval_ids = corpus.token_ids()
+    mask_id = corpus.mask_id
     torch.manual_seed(run.seed)
     model = build_model(run).to(device)
     model.train()
     optimizer = make_optimizer(model, run)
     schedule = get_cosine_schedule_with_warmup(optimizer, int(run.warmup * run.steps), run.steps)
     recent, diverged, step = [], False, 0
-    for step, batch in enumerate(_batches(train_ids, run, run.steps, seed=run.seed), start=1):
+    for step, batch in enumerate(_batches(train_ids, run, run.steps, seed=run.seed, mask_id=mask_id), start=1):
         loss = model(**_on(batch, device)).loss
         if not torch.isfinite(loss):
             diverged = True
@@ -157,10 +181,10 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
         recent = (recent + [loss.item()])[-20:]
-    eval_loss = math.nan if diverged else evaluate(model, eval_ids, run, device)
+    eval_loss = math.nan if diverged else evaluate(model, eval_ids, run, device, mask_id)
     if not math.isfinite(eval_loss):
         diverged = True
     return {**asdict(run), "key": run.key(), "train_loss": sum(recent) / len(recent) if recent else math.nan,
-            "eval_loss": eval_loss, "unigram_loss": data.unigram_loss(data_dir, run.vocab_size),
+            "eval_loss": eval_loss, "unigram_loss": corpus.unigram_loss(),
             "diverged": diverged, "steps_done": step,
             "wall_s": round(time.perf_counter() - start, 2), "device": device.type}

@@ -10,6 +10,8 @@ class MuLlamaConfig(MuConfigMixin, LlamaConfig):
     mup_width_fields = ("hidden_size", "intermediate_size", "head_dim")
     mup_head_field = "num_attention_heads"
     mup_heads_must_divide = False  # Llama allows head_dim * heads != hidden_size
+    # a base may have fewer key/value heads (a narrow proxy that keeps the query heads per kv head)
+    mup_base_extra_fields = ("num_key_value_heads",)
 
     def mup_head_dim(self) -> int:
         return self.head_dim

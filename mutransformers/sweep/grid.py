@@ -104,10 +104,16 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
     Each finished run is appended by this process, so the file has one writer. Returns the number
     of runs done now.
     """
-    todo = sweep.todo(results_path)
+    return run_runs(sweep.runs(), results_path, data_dir, workers, progress)
+
+
+def run_runs(runs: list, results_path, data_dir, workers: int = 1, progress: bool = True, desc: str = "sweep") -> int:
+    """``run_local`` for any list of runs (a sweep's, or the runs of an experiment script)."""
+    done = results.finished_keys(results_path)
+    todo = [run for run in runs if run.key() not in done]
     for vocab_size in {run.vocab_size for run in todo}:  # tokenize once here: workers then read the cache
         as_corpus(data_dir, vocab_size).token_ids()
-    bar = tqdm(total=len(sweep.runs()), initial=len(sweep.runs()) - len(todo), desc="sweep", disable=not progress)
+    bar = tqdm(total=len(runs), initial=len(runs) - len(todo), desc=desc, disable=not progress)
     if workers <= 1:
         for run in todo:
             _record(results_path, train_run(run, data_dir), bar)

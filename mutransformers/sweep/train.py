@@ -110,9 +110,12 @@ def build_model(run: RunConfig):
 
 def _build_from_config(run: RunConfig):
     """The model ``run.model`` describes (a muP config.json), with the run's HPs. A tune proxy is its
-    own base (width_mult 1), where muP computes what SP computes."""
+    own base (width_mult 1), where muP computes what SP computes; an SP run makes any model its own base
+    and scales the init std by fan-in (``width_init_std``)."""
     from .. import targets
     config = targets.load_target(run.model)
+    if run.param == "sp":  # standard parametrization: the model as its own base (width_mult 1), as SP runs are
+        config.mup_base, config.mup_base_shapes = None, None
     if run.arch != "t5":
         config.initializer_range = width_init_std(run)
     config.attn_mult = run.attn_mult * config.base_attn_mult() if run.attn_mult != 1.0 else config.attn_mult

@@ -16,6 +16,7 @@
 """
 import copy
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -156,7 +157,6 @@ class Tune:
                           seed=seed, model=str(self.proxy_path.resolve()), **fields) for seed in self.seeds]
 
     def grid_points(self) -> list[dict]:
-        import itertools
         names = list(self.space)
         return [dict(zip(names, combo)) for combo in itertools.product(*(self.space[n].grid() for n in names))]
 

@@ -1,0 +1,37 @@
+"""The committed end-to-end μTransfer experiment (docs/tune_transfer) against the README's claims."""
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from mutransformers.sweep import load
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "tune_transfer"
+
+
+def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
+    summary = json.loads((DOCS / "tune_transfer.json").read_text())
+    hparams = json.loads((DOCS / "tuned" / "hparams.json").read_text())
+    trials = load(DOCS / "tuned" / "trials.jsonl")
+    assert len(trials) == 175 and hparams["search"]["runs"] == 175
+    best = min(trials, key=lambda r: r["eval_loss"])
+    assert (best["log2_lr"], best["output_mult"], best["init_std"]) == (-7.0, 4.0, 0.034641)
+    assert hparams["hparams"]["log2_lr"] == best["log2_lr"]
+    runs = load(DOCS / "target_runs.jsonl")
+    assert len(runs) == 18 and all(r["width"] == 512 for r in runs)
+    by = lambda **kw: [r["eval_loss"] for r in runs if all(r[k] == v for k, v in kw.items())]  # noqa: E731
+    transferred = statistics.mean(by(param="mup", output_mult=4.0))
+    transferred_sp = statistics.mean(by(param="sp"))
+    direct = {lr: statistics.mean(by(param="mup", output_mult=1.0, log2_lr=float(lr))) for lr in range(-10, -3)}
+    assert transferred == pytest.approx(summary["transferred_mup_loss"])
+    assert min(direct, key=direct.get) == -7 == summary["direct_best_log2_lr"]
+    assert transferred - min(direct.values()) < 0.02  # the issue's target
+    assert transferred_sp - transferred > 1.0
+    assert summary["proxy_over_direct_flops"] == pytest.approx(0.403, abs=1e-3)
+    readme = (ROOT / "README.md").read_text()
+    for claim in [f"**{transferred:.3f}**", f"{min(direct.values()):.3f}", f"{transferred_sp:.3f}",
+                  f"**{min(direct.values()) - transferred:.3f} nats below**",
+                  f"**{transferred_sp - transferred:.3f} nats worse**", "**0.40×**"]:
+        assert claim in readme, claim

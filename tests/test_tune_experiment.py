@@ -35,3 +35,11 @@ def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
                   f"**{min(direct.values()) - transferred:.3f} nats below**",
                   f"**{transferred_sp - transferred:.3f} nats worse**", "**0.40×**"]:
         assert claim in readme, claim
+
+
+def test_a_trial_costs_what_a_sweep_run_of_the_same_size_costs():
+    timing = json.loads((ROOT / "docs" / "tune_trial_time.json").read_text())
+    assert timing["tune_trial_s_mean"] <= timing["sweep_run_s_mean"] * 1.05
+    readme = (ROOT / "README.md").read_text()
+    assert (f"a trial trains in {timing['tune_trial_s_mean']} s against\n  {timing['sweep_run_s_mean']} s" in readme)
+    assert f"takes {timing['tune_wall_s']} s against the sweep's {timing['sweep_wall_s']} s" in readme

@@ -69,6 +69,12 @@ def attach_adapter_infshapes(peft_model, base_shapes: dict) -> dict:
 
     ``base_shapes``: {name in the unwrapped model: base dims}, from the muP model's config."""
     model = peft_model.get_base_model()
+    if model.config.mup_depth_base():
+        raise MuPError("LoRA on a model with a base depth (a layer count in mup_base: CompleteP): an adapter on a "
+                       "residual branch's output projection would bypass the branch multiplier, and no depth rule is "
+                       "derived for adapters. Fine-tune all parameters with mutransformers.MuAdamW, or convert "
+                       "the model with mutransformers.to_sp (the multiplier folded into the weights) and put LoRA on "
+                       "that.")
     infshapes = {}
     for layer_name, layer in model.named_modules():
         if not hasattr(layer, "lora_A"):

@@ -8,6 +8,8 @@
   - attention: q is multiplied by ``scaling / sp_scaling`` (q enters the logits linearly; RoPE is a
     rotation, so it commutes), the upstream 1/sqrt(d_head) scaling then gives muP's logits;
   - input multiplier: every ``MuEmbedding`` table is multiplied by ``input_mult``;
+  - residual branches (a base depth: CompleteP): m_L^-alpha goes into each branch's output projection
+    (weight and bias), which nothing else reads;
   - readouts: ``output_mult / width_mult`` goes into the readout weight. A tied readout gets its own
     (untied) weight in SP, since the shared matrix also serves as the embedding; T5, which always
     ties, takes the factor in the decoder's final norm instead (its only consumer is the LM head).
@@ -16,6 +18,7 @@ import torch
 import transformers
 from mup import MuReadout
 
+from .core.depth import ResidualBranchOutput
 from .core.errors import MuPError
 from .core.layers import MuEmbedding
 
@@ -83,6 +86,10 @@ def to_sp(mu_model):
                     _scale(state, bias, columns, ratio)
         elif isinstance(module, MuEmbedding) and module.input_mult != 1.0:
             state[f"{name}.weight"] = state[f"{name}.weight"] * module.input_mult
+        if isinstance(module, ResidualBranchOutput) and module.branch_multiplier != 1.0:
+            for key in (f"{name}.weight", f"{name}.bias"):
+                if key in state:
+                    state[key] = state[key] * module.branch_multiplier
     for name, module in readouts.items():
         factor = module.output_mult / module.width_mult()
         if name in tied and is_t5:  # SP: d_model**-0.5 * x @ (input_mult * E).T; muP: d_base**-0.5 * factor * x @ E.T

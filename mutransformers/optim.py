@@ -12,6 +12,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from .adapters import has_lora_a, lora_a_groups
 from .core import MuPError
+from .core.depth import depth_groups, has_depth_rules
 
 
 def _params_with_infshape(params):
@@ -48,16 +49,22 @@ def _is_named(entry) -> bool:
 
 def _adam_groups(params, kwargs):
     groups = _params_with_infshape(params)
-    return lora_a_groups(groups, kwargs.get("lr", 1e-3)) if has_lora_a(groups) else groups
+    if has_lora_a(groups):
+        groups = lora_a_groups(groups, kwargs.get("lr", 1e-3))
+    if has_depth_rules(groups):  # CompleteP: in-block LR x m_L^(alpha-1), epsilon by gradient scale
+        groups = depth_groups(groups, kwargs.get("lr", 1e-3), kwargs.get("eps", 1e-8))
+    return groups
 
 
 def MuAdamW(params, **kwargs):
-    """AdamW with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult)."""
+    """AdamW with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult), and
+    CompleteP's depth factors where the model has a base depth (core/depth.py)."""
     return mup.MuAdamW(_adam_groups(params, kwargs), **kwargs)
 
 
 def MuAdam(params, **kwargs):
-    """Adam with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult)."""
+    """Adam with muP per-group learning rates (hidden weights and LoRA's A: lr / width_mult), and
+    CompleteP's depth factors where the model has a base depth (core/depth.py)."""
     return mup.MuAdam(_adam_groups(params, kwargs), **kwargs)
 
 
@@ -67,6 +74,10 @@ def MuSGD(params, **kwargs):
     if has_lora_a(groups):
         raise MuPError("LoRA adapters under SGD: mutransformers derives their muP rule for Adam only (see "
                        "mutransformers.adapters). Train the adapters with mutransformers.MuAdamW.")
+    if has_depth_rules(groups):
+        raise MuPError("This model has a base depth (a layer count in mup_base: CompleteP), whose optimizer rules "
+                       "are derived for Adam (Dey et al. 2025); mutransformers has none for SGD. Train it with "
+                       "mutransformers.MuAdamW, or drop the layer count from mup_base for width-only muP under SGD.")
     return mup.MuSGD(groups, **kwargs)
 
 

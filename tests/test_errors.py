@@ -43,7 +43,8 @@ def test_matching_base_shapes_file_is_used(bsh_file):
 @pytest.mark.parametrize("fields, message", [
     (dict(hidden_size=30), r"hidden_size=30, not a multiple of num_attention_heads=4"),
     (dict(mup_base={"hidden_size": 18}), r"base model \(mup_base\) has hidden_size=18, not a multiple"),
-    (dict(mup_base={"num_hidden_layers": 1}), r"not a width of MuBertConfig"),
+    (dict(mup_base={"num_hidden_layers": 1}), r"base depth, but MuBertConfig: BERT is post-LN"),
+    (dict(mup_base={"num_labels": 1}), r"not a width of MuBertConfig"),
     (dict(mup_base={"hidden_size": 16.5}), r"positive integers"),
     (dict(output_mult=0), r"output_mult=0: it must be a positive number"),
     (dict(attn_mult=-1.0), r"attn_mult=-1.0"),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from huggingface_hub.errors import StrictDataclassError
 
+from .depth import check_depth_base, validate_depth
 from .errors import MuPError
 from .shapes import base_dims, resolve_saved_path
 
@@ -63,12 +64,18 @@ class MuConfigMixin:
     # file. Set only when they cannot be derived from `mup_base` (the manual
     # `make_base_shapes` / `set_base_shapes` workflow); `save_pretrained` records them then.
     mup_base_shapes: dict | str | None = None
+    # CompleteP's residual exponent (core/depth.py): branches x (L / L_base)^-depth_alpha. Only with a
+    # layer count in `mup_base`; None there means 1.0 (CompleteP), 0.5 is Depth-muP.
+    depth_alpha: float | None = None
 
     # Declared by each architecture (class attributes, not config fields).
     mup_width_fields = ()
     mup_head_field = ""
     mup_heads_must_divide = True  # width % heads == 0 (False where d_head is a field of its own)
     mup_base_extra_fields = ()  # other fields a base may set (Llama's num_key_value_heads)
+    # layer-count fields a base may set (CompleteP), one per stack; the first is the main one
+    mup_depth_fields = ()
+    mup_depth_refused = {}  # {layer field: why this architecture has no depth rules}
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
@@ -123,18 +130,38 @@ class MuConfigMixin:
     def _canonical_field(self, name: str) -> str:
         return self.attribute_map.get(name, name)
 
-    def mup_base_config(self):
-        """A copy of this config with the base model's dims and no muP base of its own."""
+    def mup_base_config(self, with_base_depth: bool = True):
+        """A copy of this config with the base model's dims and no muP base of its own.
+
+        ``with_base_depth=False`` keeps this model's own layer count: the shape probes compare
+        parameters one by one, and depth is not a dim of any parameter.
+        """
         base = copy.deepcopy(self)
         for name, value in (self.mup_base or {}).items():
-            setattr(base, self._canonical_field(name), value)
+            if with_base_depth or self._canonical_field(name) not in self.mup_depth_fields:
+                setattr(base, self._canonical_field(name), value)
+        if with_base_depth:
+            for name, value in self.mup_depth_base().items():  # T5's decoder follows the encoder's base
+                setattr(base, name, value)
         base.mup_base = None
         base.mup_base_shapes = None
+        base.depth_alpha = None
         return base
+
+    def mup_depth_base(self) -> dict:
+        """{layer field: base layer count} for the stacks whose depth has a base (empty: width-only muP)."""
+        given = {self._canonical_field(name): value for name, value in (self.mup_base or {}).items()
+                 if self._canonical_field(name) in self.mup_depth_fields}
+        if given and len(self.mup_depth_fields) > 1:
+            main = self.mup_depth_fields[0]
+            for name in self.mup_depth_fields[1:]:  # a second stack without its own base follows the first's
+                if name not in given and main in given and getattr(self, name, None) is not None:
+                    given[name] = given[main]
+        return given
 
     def mup_delta_config(self):
         """The base config with every width field doubled: it tells mup which dims are widths."""
-        delta = self.mup_base_config()
+        delta = self.mup_base_config(with_base_depth=False)
         for name in self.mup_width_fields:
             value = getattr(delta, name, None)
             if value is not None:
@@ -194,13 +221,16 @@ class MuConfigMixin:
                 self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
         if self.mup_base:
             self._check_base_is_valid()
+        validate_depth(self)
 
     def _validate_mup_base(self):
         if not isinstance(self.mup_base, dict):
             raise MuPError(f"mup_base must be a dict of base dims such as "
                            f"{{'{self.mup_width_fields[0]}': 256}}, got {self.mup_base!r}.")
-        allowed = set(self.mup_width_fields) | {self.mup_head_field} | set(self.mup_base_extra_fields)
+        allowed = (set(self.mup_width_fields) | {self.mup_head_field} | set(self.mup_base_extra_fields)
+                   | set(self.mup_depth_fields))
         for name, value in self.mup_base.items():
+            check_depth_base(self, self._canonical_field(name), value)
             if self._canonical_field(name) not in allowed:
                 raise MuPError(f"mup_base has {name!r}, which is not a width of {type(self).__name__}. "
                                f"Allowed keys: {sorted(allowed)}.")

@@ -25,6 +25,7 @@ from transformers.pytorch_utils import Conv1D
 
 from .attention import make_mup_attention
 from .config import MuConfigMixin, config_from_name
+from .depth import mark_residual_branches
 from .errors import MuPError
 from .init import mup_init_functions, zeros_unless_loaded
 from .layers import convert_layers
@@ -38,11 +39,21 @@ _resizing = contextvars.ContextVar("mutransformers_resizing", default=None)
 class MuPreTrainedModel:
     mup_attention_classes: tuple = ()
     mup_attention_folded_into_init = False  # T5: no 1/sqrt(d_head) in the forward (see attention.py)
+    mup_residual_blocks: tuple = ()  # the repeated pre-norm block classes (depth transfer, core/depth.py)
 
     @staticmethod
     def mup_query_weights(module) -> list:
         """Views of ``module``'s query projection weights, as (parameter, view) pairs."""
         return []
+
+    @staticmethod
+    def mup_branch_outputs(block) -> list:
+        """The output projections of ``block``'s residual branches (each feeds a residual add)."""
+        return []
+
+    def mup_depth_field_of(self, block_name: str) -> str:
+        """The config's layer field counting the stack that block ``block_name`` belongs to."""
+        return self.config.mup_depth_fields[0]
 
     def __init__(self, config, *args, **kwargs):
         if not isinstance(config, MuConfigMixin):
@@ -60,6 +71,7 @@ class MuPreTrainedModel:
         if not building_probe():
             ### muP: widths known, readouts/embeddings re-classed, attention 1/d — before init and tying
             convert_layers(self, attach_infshapes(self), self.config)
+            mark_residual_branches(self)  ### muP: CompleteP's m_L^-alpha on every residual branch
             for module in self.modules():
                 if isinstance(module, self.mup_attention_classes):
                     self._set_attention(module)

@@ -14,6 +14,7 @@ import yaml
 from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
 
+from .depth import attach_depth_rules
 from .errors import MuPError
 
 # True while a shape probe (a meta-device base or delta model) is being built.
@@ -60,7 +61,7 @@ def _all_shapes(model) -> dict:
 def derived_base_shapes(model) -> dict:
     """{name: [base dim or None per dim]} from the config's `mup_base` (None: finite dim)."""
     config = model.config
-    base_config, delta_config = config.mup_base_config(), config.mup_delta_config()
+    base_config, delta_config = config.mup_base_config(with_base_depth=False), config.mup_delta_config()
     key = (type(model), repr(getattr(model, "_mup_init_args", None)),
            *(json.dumps(c.to_dict(), sort_keys=True, default=str) for c in (base_config, delta_config)))
     if key not in _probe_cache:
@@ -132,6 +133,8 @@ def attach_infshapes(model, base_shapes: dict | None = None):
     infshapes = infshapes_of(model, base_shapes)
     for name, p in model.named_parameters(remove_duplicate=False):
         p.infshape = infshapes[name]
+    if getattr(model, "mup_residual_blocks", ()):
+        attach_depth_rules(model)  # the optimizer's depth factors (CompleteP), beside the width ones
     return infshapes
 
 

@@ -8,6 +8,7 @@ class MuGPT2Config(MuConfigMixin, GPT2Config):
     model_type = "mugpt2"
     mup_width_fields = ("n_embd", "n_inner")  # n_inner None means 4 * n_embd: it follows n_embd
     mup_head_field = "n_head"
+    mup_depth_fields = ("n_layer",)  # pre-norm: CompleteP applies (core/depth.py)
 
     def validate_mup(self):
         super().validate_mup()

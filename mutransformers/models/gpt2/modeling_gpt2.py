@@ -16,6 +16,7 @@ class MuGPT2PreTrainedModel(MuPreTrainedModel, upstream.GPT2PreTrainedModel):
     config_class = MuGPT2Config
     config: MuGPT2Config
     mup_attention_classes = (upstream.GPT2Attention,)
+    mup_residual_blocks = (upstream.GPT2Block,)
     coord_check_modules = {"mlp": (upstream.GPT2MLP,)}  # activations the coordinate check records
 
     @staticmethod
@@ -24,6 +25,11 @@ class MuGPT2PreTrainedModel(MuPreTrainedModel, upstream.GPT2PreTrainedModel):
             return [(module.q_attn.weight, None)]
         # c_attn is Conv1D (n_embd, 3 * n_embd): q, k, v side by side in the output columns
         return [(module.c_attn.weight, module.c_attn.weight[:, : module.embed_dim])]
+
+    @staticmethod
+    def mup_branch_outputs(block):
+        cross = [block.crossattention.c_proj] if hasattr(block, "crossattention") else []
+        return [block.attn.c_proj, *cross, block.mlp.c_proj]
 
 
 class MuGPT2Model(MuGPT2PreTrainedModel, upstream.GPT2Model):

@@ -12,12 +12,13 @@ class MuLlamaConfig(MuConfigMixin, LlamaConfig):
     mup_heads_must_divide = False  # Llama allows head_dim * heads != hidden_size
     # a base may have fewer key/value heads (a narrow proxy that keeps the query heads per kv head)
     mup_base_extra_fields = ("num_key_value_heads",)
+    mup_depth_fields = ("num_hidden_layers",)  # pre-norm: CompleteP applies (core/depth.py)
 
     def mup_head_dim(self) -> int:
         return self.head_dim
 
-    def mup_base_config(self):
-        base = super().mup_base_config()
+    def mup_base_config(self, with_base_depth: bool = True):
+        base = super().mup_base_config(with_base_depth)
         ### muP: upstream derives head_dim = hidden_size // heads once; the base derives its own
         if "head_dim" not in (self.mup_base or {}) and self.head_dim == self.hidden_size // self.num_attention_heads:
             base.head_dim = base.hidden_size // base.num_attention_heads

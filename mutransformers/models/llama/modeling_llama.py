@@ -15,11 +15,16 @@ class MuLlamaPreTrainedModel(MuPreTrainedModel, upstream.LlamaPreTrainedModel):
     config_class = MuLlamaConfig
     config: MuLlamaConfig
     mup_attention_classes = (upstream.LlamaAttention,)
+    mup_residual_blocks = (upstream.LlamaDecoderLayer,)
     coord_check_modules = {"mlp": (upstream.LlamaMLP,)}  # activations the coordinate check records
 
     @staticmethod
     def mup_query_weights(module):
         return [(module.q_proj.weight, None)]
+
+    @staticmethod
+    def mup_branch_outputs(block):
+        return [block.self_attn.o_proj, block.mlp.down_proj]
 
 
 class MuLlamaModel(MuLlamaPreTrainedModel, upstream.LlamaModel):

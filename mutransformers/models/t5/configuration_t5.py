@@ -8,6 +8,7 @@ class MuT5Config(MuConfigMixin, T5Config):
     model_type = "mut5"
     mup_width_fields = ("d_model", "d_ff", "d_kv")
     mup_head_field = "num_heads"
+    mup_depth_fields = ("num_layers", "num_decoder_layers")  # encoder, decoder; pre-norm: CompleteP applies
     mup_heads_must_divide = False  # d_kv is a field of its own
 
     def mup_head_dim(self) -> int:

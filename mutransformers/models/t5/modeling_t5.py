@@ -40,11 +40,26 @@ class MuT5PreTrainedModel(MuPreTrainedModel, upstream.T5PreTrainedModel):
     config: MuT5Config
     mup_attention_classes = (upstream.T5Attention,)
     mup_attention_folded_into_init = True
+    mup_residual_blocks = (upstream.T5Block,)
     coord_check_modules = {"mlp": (upstream.T5DenseActDense, upstream.T5DenseGatedActDense)}
 
     @staticmethod
     def mup_query_weights(module):
         return [(module.q.weight, None)]
+
+    @staticmethod
+    def mup_branch_outputs(block):
+        outputs = []
+        for layer in block.layer:  # self-attention, cross-attention (decoder), feed-forward
+            if isinstance(layer, upstream.T5LayerFF):
+                outputs.append(layer.DenseReluDense.wo)
+            else:
+                outputs.append((getattr(layer, "SelfAttention", None) or layer.EncDecAttention).o)
+        return outputs
+
+    def mup_depth_field_of(self, block_name):
+        ### muP: encoder and decoder are two stacks, each with its own depth (num_layers, num_decoder_layers)
+        return "num_decoder_layers" if ".decoder." in f".{block_name}." else "num_layers"
 
     def post_init(self):
         if hasattr(self, "model_dim"):

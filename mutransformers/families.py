@@ -39,6 +39,7 @@ class Arch:
     base: Callable[[int], dict]  # base width -> mup_base
     masked: bool  # masked LM (else causal, or seq2seq for T5: labels are the input)
     seq2seq: bool = False  # encoder-decoder: the sweeps train it as a prefix LM (see sweep/data.py)
+    layers: str = "num_hidden_layers"  # the config's layer count (T5: the decoder follows the encoder)
 
 
 def _gpt2_dims(width):
@@ -73,21 +74,23 @@ def _hidden_and_ffn(w):
 
 ARCHS = {
     "gpt2": Arch(mt.MuGPT2LMHeadModel, transformers.GPT2LMHeadModel, _gpt2_dims,
-                 lambda w: {"n_embd": w, "n_inner": 4 * w}, masked=False),
+                 lambda w: {"n_embd": w, "n_inner": 4 * w}, masked=False, layers="n_layer"),
     "bert": Arch(mt.MuBertForMaskedLM, transformers.BertForMaskedLM, _bert_dims, _hidden_and_ffn, masked=True),
     "roberta": Arch(mt.MuRobertaForMaskedLM, transformers.RobertaForMaskedLM, _roberta_dims, _hidden_and_ffn,
                     masked=True),
     "llama": Arch(mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
-               lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True),
+               lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
+               layers="num_layers"),
 }
 
 
 def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, attn_factor: float = 1.0,
-          **overrides) -> nn.Module:
-    """One model of the family. ``overrides`` go into the config (e.g. ``output_mult=2.0``);
-    ``attn_factor`` multiplies the attention scale the muP model has by default (at base width: the
-    architecture's own), so 1 is the default and 2 doubles every attention logit."""
+          base_depth: int | None = None, **overrides) -> nn.Module:
+    """One model of the family. ``overrides`` go into the config (e.g. ``output_mult=2.0``, ``n_layer=8``,
+    ``depth_alpha=0.5``); ``attn_factor`` multiplies the attention scale the muP model has by default (at
+    base width: the architecture's own), so 1 is the default and 2 doubles every attention logit.
+    ``base_depth``: the base model's layer count (CompleteP, core/depth.py); None: width-only muP."""
     if arch not in ARCHS:
         raise MuPError(f"Unknown architecture {arch!r}; available: {sorted(ARCHS)}.")
     if variant not in VARIANTS:
@@ -99,7 +102,10 @@ def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, att
             raise MuPError("attn_factor needs our model class: build variant 'mup' with base_width=width for a "
                            "standard-parametrization model with multipliers (width_mult 1 is transformers' model).")
         return spec.sp_class(spec.sp_class.config_class(**dims))
-    config = spec.mu_class.config_class(mup_base=spec.base(base_width), **dims)
+    if base_depth is not None and variant == "sp":
+        raise MuPError("base_depth is a muP setting; the standard-parametrization model has none.")
+    mup_base = spec.base(base_width) if base_depth is None else {**spec.base(base_width), spec.layers: base_depth}
+    config = spec.mu_class.config_class(mup_base=mup_base, **dims)
     if variant == "mup_attn_sqrt_d":  # the architecture's own attention scale at every width (mup issue #8)
         config.attn_mult = config.default_attn_mult(config.mup_head_dim())
     if attn_factor != 1.0:
@@ -116,6 +122,23 @@ def family(arch: str, widths, variant: str = "mup", **overrides) -> dict:
     """{width: builder} for ``collect_coords``; the base width is the smallest width."""
     base_width = min(widths)
     return {w: (lambda w=w: build(arch, w, variant, base_width, **overrides)) for w in widths}
+
+
+DEPTH_VARIANTS = {"mup": None, "completep": 1.0, "depth_mup": 0.5}  # variant: depth_alpha (None: no depth base)
+
+
+def depth_family(arch: str, depths, variant: str = "completep", width: int = 128, **overrides) -> dict:
+    """{depth: builder} at one width (its own base): ``mup`` has no base depth (muP in width only),
+    ``completep`` and ``depth_mup`` take the smallest depth as base with alpha 1 and 0.5."""
+    if variant not in DEPTH_VARIANTS:
+        raise MuPError(f"Unknown depth variant {variant!r}; available: {sorted(DEPTH_VARIANTS)}.")
+    alpha = DEPTH_VARIANTS[variant]
+    base_depth = None if alpha is None else min(depths)
+    layers = ARCHS[arch].layers
+    if base_depth is not None:
+        overrides = {**overrides, "depth_alpha": alpha}
+    return {d: (lambda d=d: build(arch, width, "mup", width, base_depth=base_depth, **{layers: d}, **overrides))
+            for d in depths}
 
 
 def uses_mup_optimizer(variant: str) -> bool:

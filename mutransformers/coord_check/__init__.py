@@ -1,8 +1,9 @@
 """Coordinate check: activation size against width over a few training steps (TP V, Section 7.2)."""
+from .depth import block_position_names, run_depth
 from .plot import plot_coords
 from .record import collect_coords, make_optimizer, module_kinds
 from .verdict import MAX_CHANGE_SLOPE, MAX_SLOPE, CoordCheckResult, check, fit_slopes
-from ..families import ARCHS, VARIANTS, build, family, learning_rate, markov_batches, uses_mup_optimizer
+from ..families import ARCHS, DEPTH_VARIANTS, VARIANTS, build, family, learning_rate, markov_batches, uses_mup_optimizer
 
 
 def run(arch: str, widths, variant: str = "mup", *, steps: int = 4, optimizer: str = "adam", lr: float = 1e-2,

@@ -9,22 +9,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 _TITLES = {"sp": "standard parametrization", "mup": "muP", "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention",
-           "mup_linear_readout": "muP, plain Linear readout", "global_lr": "muP model, one global LR x base/width"}
+           "mup_linear_readout": "muP, plain Linear readout", "global_lr": "muP model, one global LR x base/width",
+           "completep": "CompleteP (alpha = 1)", "depth_mup": "Depth-muP (alpha = 0.5)"}
 
 
-def _by_kind(rows, step, metric):
-    """{kind: (widths, mean size over the modules of that kind)}."""
+def _by_kind(rows, step, metric, axis="width"):
+    """{kind: (sizes along the axis, mean activation size over the modules of that kind)}."""
     sizes = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row["step"] == step:
-            sizes[row["kind"]][row["width"]].append(row[metric])
+            sizes[row["kind"]][row[axis]].append(row[metric])
     return {kind: (sorted(by_width), [np.mean(by_width[w]) for w in sorted(by_width)])
             for kind, by_width in sorted(sizes.items())}
 
 
-def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_panels: int = 4):
+def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_panels: int = 4, axis: str = "width"):
     """``results``: {variant: (rows, CoordCheckResult)}. Writes a PNG with a row of sizes per variant
-    and, where the rows have ``change_rms``, a row of changes from initialization under it."""
+    and, where the rows have ``change_rms``, a row of changes from initialization under it. ``axis``:
+    "width", or "depth" for a depth family."""
     steps = sorted({row["step"] for rows, _ in results.values() for row in rows})
     shown = [steps[i] for i in np.unique(np.linspace(0, len(steps) - 1, min(max_panels, len(steps))).astype(int))]
     changed = [s for s in steps if s > 0]
@@ -47,7 +49,7 @@ def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_p
                 ax.axis("off")
                 continue
             step = shown_steps[c]
-            for kind, (widths, sizes) in _by_kind(rows, step, shown_metric).items():
+            for kind, (widths, sizes) in _by_kind(rows, step, shown_metric, axis).items():
                 ax.plot(widths, np.maximum(sizes, 1e-12), marker="o", markersize=3, label=kind)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
@@ -57,7 +59,7 @@ def plot_coords(results: dict, path, title: str = "", metric: str = "rms", max_p
                 ylabel = f"{metric} of activation" if shown_metric != "change_rms" else "rms of x_t - x_0"
                 ax.set_ylabel(f"{ylabel}\n({label})")
             if r == len(panel_rows) - 1:
-                ax.set_xlabel("width")
+                ax.set_xlabel(axis)
     kinds = sorted({row["kind"] for rows, _ in results.values() for row in rows})
     colors = dict(zip(kinds, plt.get_cmap("tab20").colors[::2] + plt.get_cmap("tab20").colors[1::2]))
     for ax in axes.flat:

@@ -105,9 +105,9 @@ class Recorder:
     """Collects {module name: (kind, mean |x|, rms)} for one forward pass; with ``keep``, also the
     activations themselves ({name: tensor}), to measure their change from initialization."""
 
-    def __init__(self, model: nn.Module, kinds: dict):
+    def __init__(self, model: nn.Module, kinds: dict, names: dict | None = None):
         self.model, self.kinds = model, kinds
-        self.names = {m: (n or "model") for n, m in model.named_modules()}
+        self.names = names if names is not None else {m: (n or "model") for n, m in model.named_modules()}
         self.sizes, self.kept, self.keep = {}, {}, False
 
     def add(self, name, kind, tensor):
@@ -181,11 +181,17 @@ def make_optimizer(model, name: str, lr: float, mup_optimizer: bool):
 
 def collect_coords(models: dict, batches: Iterable, *, steps: int = 4, optimizer: str | Callable = "adam",
                    lr: float = 1e-2, mup_optimizer: bool = True, loss_fn: Callable = default_loss,
-                   seeds: int = 1, declared_by=None, label: str = "", progress: bool = True) -> list[dict]:
+                   seeds: int = 1, declared_by=None, label: str = "", progress: bool = True,
+                   axis: str = "width", module_names: Callable | None = None) -> list[dict]:
     """Train each model (``{width: zero-argument builder}``) ``steps`` steps on the same batches.
 
     ``optimizer``: "adam" or "sgd" at ``lr`` (with ``mup_optimizer``, mup's per-group LRs), or a
     callable ``(model, width) -> torch.optim.Optimizer``.
+
+    ``axis`` names what the keys of ``models`` measure ("width", or "depth" for a family of growing
+    depth); ``module_names(model) -> {module: name}`` names the recorded modules so that the same name
+    means the same module at every size (a depth family calls its first and last block "first" and
+    "last", see ``coord_check/depth.py``); modules it leaves out are not recorded.
 
     Returns one row per (width, module, step): ``width, module, kind, step, mean_abs, rms`` (the
     activation's size on that step's batch) and ``change_rms`` (its change from initialization on
@@ -202,15 +208,16 @@ def collect_coords(models: dict, batches: Iterable, *, steps: int = 4, optimizer
     bar = tqdm(total=seeds * len(models) * steps, desc=f"coord check {label}".strip(), disable=not progress)
     for seed in range(seeds):
         for width, build in models.items():
-            for step, sizes in enumerate(_train(build, batches, optimizer, loss_fn, seed, declared_by, width)):
+            for step, sizes in enumerate(_train(build, batches, optimizer, loss_fn, seed, declared_by, width,
+                                                module_names)):
                 for name, (kind, *values) in sizes.items():
                     total = sums.setdefault((width, name, step), [kind, 0.0, 0.0, 0.0])
                     for i, value in enumerate(values, start=1):
                         total[i] += value / seeds
                 bar.update()
     bar.close()
-    return [dict(width=width, module=name, kind=kind, step=step, mean_abs=mean_abs, rms=rms, change_rms=change)
-            for (width, name, step), (kind, mean_abs, rms, change) in sums.items()]
+    return [{axis: width, "module": name, "kind": kind, "step": step, "mean_abs": mean_abs, "rms": rms,
+             "change_rms": change} for (width, name, step), (kind, mean_abs, rms, change) in sums.items()]
 
 
 def _rms_change(now: torch.Tensor | None, initial: torch.Tensor | None) -> float:
@@ -219,13 +226,17 @@ def _rms_change(now: torch.Tensor | None, initial: torch.Tensor | None) -> float
     return (now - initial).pow(2).mean().sqrt().item()
 
 
-def _train(build, batches, optimizer, loss_fn, seed, declared_by, width):
+def _train(build, batches, optimizer, loss_fn, seed, declared_by, width, module_names=None):
     """Yields each step's {name: (kind, mean |x|, rms, rms of the change on the probe batch)}, then steps."""
     torch.manual_seed(seed)
     model = build()
     model.train()
     opt = optimizer(model, width)
-    recorder = Recorder(model, module_kinds(model, declared_by))
+    kinds, names = module_kinds(model, declared_by), None
+    if module_names is not None:
+        names = module_names(model)
+        kinds = {module: kind for module, kind in kinds.items() if module in names}
+    recorder = Recorder(model, kinds, names)
     with _recording_attention_implementation(model):
         initial = recorder.probe(model, loss_fn, batches[0])
         for step, batch in enumerate(batches):

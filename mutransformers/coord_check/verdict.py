@@ -31,14 +31,14 @@ CHANGE_GROWTH_ONLY_KINDS = ("attn_logits",)  # see above
 _FLOOR = 1e-30  # a zero activation (zero-init readout at step 0) has log-size log2(_FLOOR)
 
 
-def fit_slopes(rows: list[dict], metric: str = "rms", first_step: int = 0) -> list[dict]:
-    """One row per (module, step >= first_step): the least-squares slope of log2(metric) against log2(width)."""
+def fit_slopes(rows: list[dict], metric: str = "rms", first_step: int = 0, axis: str = "width") -> list[dict]:
+    """One row per (module, step >= first_step): the least-squares slope of log2(metric) against log2(axis)."""
     points = defaultdict(list)
     kinds = {}
     for row in rows:
         value = row.get(metric)
         if row["step"] >= first_step and value is not None and not math.isnan(value):
-            points[(row["module"], row["step"])].append((row["width"], value))
+            points[(row["module"], row["step"])].append((row[axis], value))
             kinds[row["module"]] = row["kind"]
     slopes = []
     for (module, step), values in sorted(points.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -61,42 +61,44 @@ class CoordCheckResult:
     max_change_slope: float = MAX_CHANGE_SLOPE
     change_worst: list = field(default_factory=list)  # change slopes beyond +-bound, largest |slope| first
     change_slopes: list = field(default_factory=list)
+    axis: str = "width"
 
     def summary(self, n: int = 5) -> str:
         if self.passed:
             top = max(self.slopes, key=lambda s: s["slope"])
-            text = (f"PASS: no activation grows with width (largest slope {top['slope']:+.2f}, "
+            text = (f"PASS: no activation grows with {self.axis} (largest slope {top['slope']:+.2f}, "
                     f"{top['module']} at step {top['step']}; bound {self.max_slope})")
             judged = [s for s in self.change_slopes if s["kind"] not in CHANGE_GROWTH_ONLY_KINDS]
             if judged:
                 low, high = min(judged, key=lambda s: s["slope"]), max(self.change_slopes, key=lambda s: s["slope"])
-                text += (f"; no change from init scales with width beyond width^+-{self.max_change_slope} "
+                text += (f"; no change from init scales with {self.axis} beyond {self.axis}^+-{self.max_change_slope} "
                          f"(change slopes {low['slope']:+.2f} to {high['slope']:+.2f})")
             return text
         lines = []
         if self.worst:
-            lines.append(f"FAIL: {len(self.worst)} (module, step) pairs grow with width faster than "
-                         f"width^{self.max_slope}:")
+            lines.append(f"FAIL: {len(self.worst)} (module, step) pairs grow with {self.axis} faster than "
+                         f"{self.axis}^{self.max_slope}:")
             lines += [f"  {s['module']:<45} step {s['step']}  slope {s['slope']:+.2f}" for s in self.worst[:n]]
         if self.change_worst:
             lines.append(f"FAIL: {len(self.change_worst)} (module, step) changes from initialization scale with "
-                         f"width beyond width^+-{self.max_change_slope} (below: updates vanish with width):")
+                         f"{self.axis} beyond {self.axis}^+-{self.max_change_slope} (below: updates vanish with "
+                         f"{self.axis}):")
             lines += [f"  {s['module']:<45} step {s['step']}  change slope {s['slope']:+.2f}"
                       for s in self.change_worst[:n]]
         return "\n".join(lines)
 
 
 def check(rows: list[dict], max_slope: float = MAX_SLOPE, metric: str = "rms",
-          max_change_slope: float | None = MAX_CHANGE_SLOPE) -> CoordCheckResult:
+          max_change_slope: float | None = MAX_CHANGE_SLOPE, axis: str = "width") -> CoordCheckResult:
     """Pass when no module's size grows faster than width**max_slope at any step and, from step 1 on,
     no module's change from initialization scales faster than width**(+-max_change_slope).
 
     ``max_change_slope=None`` (or rows without ``change_rms``) judges sizes only, as v1 did."""
-    slopes = fit_slopes(rows, metric)
+    slopes = fit_slopes(rows, metric, axis=axis)
     worst = sorted((s for s in slopes if s["slope"] > max_slope), key=lambda s: -s["slope"])
-    change_slopes = [] if max_change_slope is None else fit_slopes(rows, "change_rms", first_step=1)
+    change_slopes = [] if max_change_slope is None else fit_slopes(rows, "change_rms", first_step=1, axis=axis)
     change_worst = sorted((s for s in change_slopes if s["slope"] > max_change_slope or (
         s["slope"] < -max_change_slope and s["kind"] not in CHANGE_GROWTH_ONLY_KINDS)), key=lambda s: -abs(s["slope"]))
     return CoordCheckResult(passed=not worst and not change_worst, max_slope=max_slope, worst=worst, slopes=slopes,
                             max_change_slope=max_change_slope if max_change_slope is not None else math.nan,
-                            change_worst=change_worst, change_slopes=change_slopes)
+                            change_worst=change_worst, change_slopes=change_slopes, axis=axis)

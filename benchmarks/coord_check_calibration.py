@@ -5,7 +5,11 @@ range of slopes of its change from initialization from step 1 on (v2, bound +-MA
 attention logits' change, judged on the growing side only, is listed apart), with the kind of
 activation at each extreme, and the verdict. muP is averaged over 2 seeds, as the tests do.
 
+With ``--depth``: the same across depth (GPT-2, Llama, T5 at width 128, depths 4-32, Adam lr 1e-3, 2 seeds)
+for muP without a base depth, CompleteP and Depth-muP (``coord_check/depth.py``).
+
     python benchmarks/coord_check_calibration.py [--out docs/coord_check_calibration.json]
+    python benchmarks/coord_check_calibration.py --depth [--out docs/coord_check_depth.json]
 """
 import argparse
 import json
@@ -28,9 +32,16 @@ def _extreme(slopes, pick):
     return {"slope": round(top["slope"], 3), "kind": top["kind"], "module": top["module"], "step": top["step"]}
 
 
-def measure(arch: str, variant: str, steps: int, lr: float) -> dict:
-    rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=2 if variant == "mup" else 1, progress=False)
-    result = cc.check(rows)
+DEPTHS, DEPTH_WIDTH, DEPTH_ARCHS = [4, 8, 16, 32], 128, ["gpt2", "llama", "t5"]
+DEPTH_VARIANTS = ["mup", "completep", "depth_mup"]
+
+
+def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False) -> dict:
+    if depth:
+        rows = cc.run_depth(arch, DEPTHS, variant, width=DEPTH_WIDTH, steps=steps, lr=lr, seeds=2, progress=False)
+    else:
+        rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=2 if variant == "mup" else 1, progress=False)
+    result = cc.check(rows, axis="depth" if depth else "width")
     judged = [s for s in result.change_slopes if s["kind"] not in CHANGE_GROWTH_ONLY_KINDS]
     logits = [s for s in result.change_slopes if s["kind"] in CHANGE_GROWTH_ONLY_KINDS]
     return {"passed": result.passed, "size_max": _extreme(result.slopes, max),
@@ -46,12 +57,17 @@ VARIANT_NAMES = {"mup": "muP (2 seeds)", "sp": "SP (transformers model, plain Ad
                  "global_lr": "muP model, one Adam LR x base/width (`global_lr`)"}
 
 
+DEPTH_VARIANT_NAMES = {"mup": "muP, no base depth (`mup`)", "completep": "CompleteP, alpha = 1 (`completep`)",
+                       "depth_mup": "Depth-muP, alpha = 0.5 (`depth_mup`)"}
+
+
 def markdown(record: dict) -> str:
     """The README's table: per variant and architecture, the largest size slope, the range of change
     slopes (attention logits in brackets) and the verdict."""
     archs = [a for a in ARCH_NAMES if a in record["table"]]
     lines = ["| variant | " + " | ".join(ARCH_NAMES[a] for a in archs) + " |", "|---" * (len(archs) + 1) + "|"]
-    for variant, name in VARIANT_NAMES.items():
+    names = DEPTH_VARIANT_NAMES if record.get("axis") == "depth" else VARIANT_NAMES
+    for variant, name in names.items():
         cells = []
         for arch in archs:
             m = record["table"][arch][variant]
@@ -65,19 +81,24 @@ def markdown(record: dict) -> str:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--lr", type=float, help="default 1e-2; with --depth 1e-3")
+    parser.add_argument("--depth", action="store_true", help="across depth (CompleteP) instead of width")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default="docs/coord_check_calibration.json")
+    parser.add_argument("--out", help="default docs/coord_check_calibration.json (--depth: docs/coord_check_depth.json)")
     args = parser.parse_args()
+    lr = args.lr or (1e-3 if args.depth else 1e-2)
+    out = args.out or ("docs/coord_check_depth.json" if args.depth else "docs/coord_check_calibration.json")
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     table = {}
-    for arch in tqdm(sorted(cc.ARCHS), desc="architectures"):
-        table[arch] = {variant: measure(arch, variant, args.steps, args.lr) for variant in VARIANTS}
-    record = {"widths": WIDTHS, "steps": args.steps, "optimizer": "adam", "lr": args.lr,
+    archs, variants = (DEPTH_ARCHS, DEPTH_VARIANTS) if args.depth else (sorted(cc.ARCHS), VARIANTS)
+    for arch in tqdm(archs, desc="architectures"):
+        table[arch] = {variant: measure(arch, variant, args.steps, lr, args.depth) for variant in variants}
+    sizes = {"axis": "depth", "depths": DEPTHS, "width": DEPTH_WIDTH} if args.depth else {"widths": WIDTHS}
+    record = {**sizes, "steps": args.steps, "optimizer": "adam", "lr": lr,
               "max_slope": cc.MAX_SLOPE, "max_change_slope": cc.MAX_CHANGE_SLOPE,
               "seconds": round(time.perf_counter() - start, 1), "table": table}
-    with open(args.out, "w") as f:
+    with open(out, "w") as f:
         json.dump(record, f, indent=1)
     print(f"{'arch':<8} {'variant':<19} {'size max':>9} {'change min':>11} {'change max':>11} {'attn-logit chg':>15}  verdict")
     for arch, by_variant in table.items():
@@ -86,7 +107,7 @@ def main():
             print(f"{arch:<8} {variant:<19} {m['size_max']['slope']:+9.2f} {m['change_min']['slope']:+11.2f} "
                   f"{m['change_max']['slope']:+11.2f} {lo['slope']:+7.2f}..{hi['slope']:+.2f}  "
                   f"{'PASS' if m['passed'] else 'FAIL (' + ', '.join(m['fails_on']) + ')'}")
-    print(f"wrote {args.out} in {record['seconds']} s; the README's table:\n")
+    print(f"wrote {out} in {record['seconds']} s; the README's table:\n")
     print(markdown(record))
 
 

@@ -11,17 +11,44 @@ from . import upstream_diff
 from .core.errors import MuPError
 
 
+def _coord_check_plan(args):
+    """(axis, sizes, variants, lr): across width by default, across depth at one width with --depths."""
+    if not args.depths:
+        variants = args.variants or ["sp", "mup"]
+        bad = [v for v in variants if v not in cc.VARIANTS]
+        if bad:
+            raise MuPError(f"--variants {' '.join(bad)}: across width the variants are {', '.join(cc.VARIANTS)} "
+                           f"({', '.join(sorted(set(cc.DEPTH_VARIANTS) - {'mup'}))} need --depths).")
+        return "width", args.widths or [64, 128, 256, 512, 1024], variants, args.lr or 1e-2
+    if args.widths and len(args.widths) != 1:
+        raise MuPError("--depths checks one width: give a single --widths value (default 128).")
+    if args.optimizer != "adam":
+        raise MuPError("--depths: CompleteP's optimizer rules are derived for Adam; use --optimizer adam.")
+    variants = args.variants or ["mup", "completep"]
+    bad = [v for v in variants if v not in cc.DEPTH_VARIANTS]
+    if bad:
+        raise MuPError(f"--variants {' '.join(bad)}: across depth the variants are {', '.join(cc.DEPTH_VARIANTS)}.")
+    return "depth", args.depths, variants, args.lr or 1e-3
+
+
 def coord_check_command(args) -> int:
+    axis, sizes, variants, lr = _coord_check_plan(args)
     results = {}
-    for variant in args.variants:
-        rows = cc.run(args.arch, args.widths, variant, steps=args.steps, optimizer=args.optimizer, lr=args.lr,
-                      seeds=args.seeds)
-        results[variant] = (rows, cc.check(rows, max_slope=args.max_slope, max_change_slope=args.max_change_slope))
+    for variant in variants:
+        if axis == "width":
+            rows = cc.run(args.arch, sizes, variant, steps=args.steps, optimizer=args.optimizer, lr=lr,
+                          seeds=args.seeds)
+        else:
+            rows = cc.run_depth(args.arch, sizes, variant, width=(args.widths or [128])[0], steps=args.steps, lr=lr,
+                                seeds=args.seeds)
+        results[variant] = (rows, cc.check(rows, max_slope=args.max_slope, max_change_slope=args.max_change_slope,
+                                           axis=axis))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cc.plot_coords(results, out, title=f"{args.arch}: {args.optimizer} lr={args.lr}, {args.steps} steps")
-    record = {"arch": args.arch, "widths": args.widths, "steps": args.steps, "optimizer": args.optimizer,
-              "lr": args.lr, "seeds": args.seeds, "max_slope": args.max_slope,
+    where = "" if axis == "width" else f" width {(args.widths or [128])[0]}, depth base {min(sizes)},"
+    cc.plot_coords(results, out, title=f"{args.arch}:{where} {args.optimizer} lr={lr}, {args.steps} steps", axis=axis)
+    record = {"arch": args.arch, "axis": axis, axis + "s": sizes, "steps": args.steps, "optimizer": args.optimizer,
+              "lr": lr, "seeds": args.seeds, "max_slope": args.max_slope,
               "max_change_slope": args.max_change_slope,
               "variants": {v: {"passed": res.passed, "worst": res.worst[:20], "slopes": res.slopes,
                                "change_worst": res.change_worst[:20], "change_slopes": res.change_slopes, "rows": rows}
@@ -30,8 +57,9 @@ def coord_check_command(args) -> int:
     for variant, (_, res) in results.items():
         print(f"{args.arch} {variant}: {res.summary()}")
     print(f"wrote {out} and {out.with_suffix('.json')}")
-    failed_mup = [v for v, (_, res) in results.items() if v == "mup" and not res.passed]
-    return 1 if failed_mup else 0
+    must_pass = ("mup",) if axis == "width" else ("completep",)
+    failed = [v for v, (_, res) in results.items() if v in must_pass and not res.passed]
+    return 1 if failed else 0
 
 
 def diff_command(args) -> int:
@@ -178,15 +206,19 @@ def main(argv=None) -> int:
     coord = commands.add_parser("coord-check", help="activation size against width, muP vs SP (PNG + JSON)",
                                 formatter_class=defaults)
     coord.add_argument("--arch", choices=sorted(cc.ARCHS), default="gpt2", help="architecture family")
-    coord.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512, 1024],
-                       help="model widths; the smallest is the base")
+    coord.add_argument("--widths", type=int, nargs="+",
+                       help="model widths, the smallest is the base (default 64 128 256 512 1024); "
+                            "with --depths one width (default 128)")
+    coord.add_argument("--depths", type=int, nargs="+",
+                       help="check across depth instead (e.g. 4 8 16 32; the smallest is the base depth)")
     coord.add_argument("--steps", type=int, default=8,
                        help="training steps; 1/sqrt(d) attention shows only after ~6")
     coord.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="muP optimizer (SP: torch's)")
-    coord.add_argument("--lr", type=float, default=1e-2, help="learning rate at the base width")
+    coord.add_argument("--lr", type=float, help="learning rate of the base model (default 1e-2; with --depths 1e-3)")
     coord.add_argument("--seeds", type=int, default=1, help="average sizes over this many initializations")
-    coord.add_argument("--variants", nargs="+", choices=cc.VARIANTS, default=["sp", "mup"],
-                       help="parametrizations to check; the negative controls must fail")
+    coord.add_argument("--variants", nargs="+", choices=sorted({*cc.VARIANTS, *cc.DEPTH_VARIANTS}),
+                       help="parametrizations to check; the negative controls must fail (default: sp mup; with "
+                            "--depths: mup completep)")
     coord.add_argument("--max-slope", type=float, default=cc.MAX_SLOPE, help="sizes may not grow faster")
     coord.add_argument("--max-change-slope", type=float, default=cc.MAX_CHANGE_SLOPE,
                        help="changes from init may not grow or shrink faster (attention logits: not grow)")

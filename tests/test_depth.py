@@ -221,3 +221,35 @@ def test_lora_on_a_depth_based_model_is_refused():
     with pytest.raises(mt.MuPError, match="base depth"):
         mt.attach_infshapes(model)
 
+
+
+def test_coordinate_check_across_depth_passes_completep_and_fails_width_only_mup():
+    from mutransformers import coord_check as cc
+    verdicts = {}
+    for variant in ("completep", "mup"):
+        rows = cc.run_depth("gpt2", [4, 8, 16], variant, width=64, steps=6, lr=1e-3, progress=False)
+        assert {row["depth"] for row in rows} == {4, 8, 16}
+        assert not any(row["kind"] in ("attn_out", "mlp") for row in rows)  # scaled by design, left out
+        assert {"transformer.h.middle", "transformer.h.last"} <= {row["module"] for row in rows}
+        verdicts[variant] = cc.check(rows, axis="depth")
+    assert verdicts["completep"].passed, verdicts["completep"].summary()
+    assert not verdicts["mup"].passed
+    assert max(s["slope"] for s in verdicts["mup"].slopes) > 0.6  # the residual stream grows with depth
+
+
+def test_committed_depth_calibration_backs_the_readme():
+    import importlib.util
+    import json
+    from pathlib import Path
+    root = Path(__file__).parent.parent
+    spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
+    calibration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibration)
+    record = json.loads((root / "docs" / "coord_check_depth.json").read_text())
+    table = record["table"]
+    assert record["axis"] == "depth" and record["depths"] == [4, 8, 16, 32]
+    for arch in ("gpt2", "llama", "t5"):
+        assert table[arch]["completep"]["passed"] and not table[arch]["mup"]["passed"]
+        assert table[arch]["mup"]["size_max"]["slope"] > 0.8  # the drift without a base depth
+        assert table[arch]["completep"]["size_max"]["slope"] < record["max_slope"]
+    assert calibration.markdown(record) in (root / "README.md").read_text()

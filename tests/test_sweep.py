@@ -488,3 +488,21 @@ def test_committed_llama_hp_transfer_matches_the_readme():
     for width in (64, 128, 256):
         losses = _seed_mean_losses(records, "attn_mult", width)
         assert max(losses[v] for v in (0.25, 0.5, 1.0)) - min(losses.values()) < 0.013
+
+
+def test_committed_bert_experiment_matches_the_readme():
+    """BERT masked LM: muP's optimum stays at -9, SP's moves 3 steps; wider is not better and SP's wide
+    models beat muP's (the README states the target is not met)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_bert.jsonl")
+    assert len(records) == 128 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    mup, sp = summary["bert mup log2_lr"], summary["bert sp log2_lr"]
+    assert [r["best_log2"] for r in mup["widths"]] == [-9] * 4 and mup["optimum_shift_steps"] == 0
+    assert [r["best_log2"] for r in sp["widths"]] == [-9, -10, -11, -12] and sp["optimum_shift_steps"] == 3
+    assert [r["seed_optima_log2"] for r in mup["widths"]] == [[-9, -8]] + [[-9, -9]] * 3
+    assert not mup["wider_better_near_optimum"] and not mup["best_loss_falls_with_width"]
+    assert not mup["best_losses_apart_beyond_seed_spread"]
+    best = [round(r["best_loss"], 3) for r in mup["widths"]]
+    assert best == [5.882, 5.904, 5.863, 5.840]
+    assert [round(r["best_loss"], 3) for r in sp["widths"]] == [5.909, 5.873, 5.731, 5.658]
+    assert 0.31 < mup["unigram_loss"] - max(best) and mup["unigram_loss"] - min(best) < 0.38

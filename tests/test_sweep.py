@@ -506,3 +506,20 @@ def test_committed_bert_experiment_matches_the_readme():
     assert best == [5.882, 5.904, 5.863, 5.840]
     assert [round(r["best_loss"], 3) for r in sp["widths"]] == [5.909, 5.873, 5.731, 5.658]
     assert 0.31 < mup["unigram_loss"] - max(best) and mup["unigram_loss"] - min(best) < 0.38
+
+
+def test_committed_roberta_experiment_matches_the_readme():
+    """RoBERTa masked LM (one seed): muP's optimum stays at -9, SP's moves 2 steps; muP's width 256 is
+    worse than its width 128 and SP's wide models beat muP's (the README states the target is not met)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_roberta.jsonl")
+    assert len(records) == 48 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    mup, sp = summary["roberta mup log2_lr"], summary["roberta sp log2_lr"]
+    assert [r["best_log2"] for r in mup["widths"]] == [-9] * 3 and mup["optimum_shift_steps"] == 0
+    assert [r["best_log2"] for r in sp["widths"]] == [-9, -10, -11] and sp["optimum_shift_steps"] == 2
+    mup_best = [round(r["best_loss"], 3) for r in mup["widths"]]
+    sp_best = [round(r["best_loss"], 3) for r in sp["widths"]]
+    assert mup_best == [5.948, 5.854, 5.877] and sp_best == [5.899, 5.813, 5.804]
+    assert not mup["best_loss_falls_with_width"] and sp["best_loss_falls_with_width"]
+    assert all(s < m for s, m in zip(sp_best, mup_best))
+    assert round(mup["margin_below_unigram"], 2) == 0.27

@@ -77,13 +77,13 @@ def diff_command(args) -> int:
 
 def sweep_command(args) -> int:
     run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
-                  "vocab_size": args.vocab_size, "n_layer": args.n_layer, "warmup": args.warmup,
+                  "vocab_size": args.vocab_size, "warmup": args.warmup,
                   "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
     if args.init_std is not None:
         run_fields["init_std"] = args.init_std
     sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
                      seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
-                     centre=dict(args.centre))
+                     centre=dict(args.centre), depths=args.depths, paired=args.paired)
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
@@ -122,12 +122,15 @@ def sweep_report_command(args) -> int:
     sw.plot_sweep(records, out)
     out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     for name, s in summary.items():
-        optima = ", ".join(f"{r['width']}: {r['best_log2']:g}" for r in s["widths"])
-        exceptions = s["values_where_wider_is_not_better_log2"]
-        print(f"{name}: optimum (log2) per width {{{optima}}}; shift {s['optimum_shift_steps']} grid steps; "
-              f"best loss falls with width: {s['best_loss_falls_with_width']}; wider is better at the values near "
-              f"the optimum {s['values_near_optimum_log2']}: {s['wider_better_near_optimum']}"
+        rows_key, falls_with, better = sw.AXES[s["axis"]]
+        optima = ", ".join(f"{sw.scale_label((r['width'], r['depth']), s['axis'])}: {r['best_log2']:g}"
+                           for r in s[rows_key])
+        exceptions = s[f"values_where_{better}_is_not_better_log2"]
+        print(f"{name}: optimum (log2) per {falls_with} {{{optima}}}; shift {s['optimum_shift_steps']} grid steps; "
+              f"best loss falls with {falls_with}: {s[f'best_loss_falls_with_{falls_with}']}; {better} is better at "
+              f"the values near the optimum {s['values_near_optimum_log2']}: {s[f'{better}_better_near_optimum']}"
               + (f" (not at {exceptions})" if exceptions else "")
+              + f"; the smallest scale's optimum costs {s['transfer_gap']:.3f} nats at the largest"
               + (f"; unigram baseline {s['unigram_loss']:.3f}, best losses {s['margin_below_unigram']:.3f} below it, "
                  f"seed spread at the optimum {s['seed_spread_at_optimum']:.3f}" if s["unigram_loss"] else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")
@@ -231,11 +234,12 @@ def main(argv=None) -> int:
     diff.add_argument("--fingerprints", metavar="PATH",
                       help="instead, write the fingerprints of every upstream method we override or rely on")
     diff.set_defaults(handler=diff_command)
-    sweep = commands.add_parser("sweep", help="arch x muP/SP x width x HPs (log2 LR, multipliers, init) x seed "
+    sweep = commands.add_parser("sweep", help="arch x parametrization x width x depth x HPs (log2 LR, multipliers, "
+                                              "init) x seed "
                                               "(JSONL results)", formatter_class=defaults)
     sweep.add_argument("--archs", nargs="+", choices=sorted(cc.ARCHS), default=["gpt2"], help="architectures")
-    sweep.add_argument("--params", nargs="+", choices=["mup", "sp"], default=["mup", "sp"],
-                       help="parametrizations")
+    sweep.add_argument("--params", nargs="+", choices=sw.PARAMS, default=["mup", "sp"],
+                       help="parametrizations: completep / depth_mup are muP with a base depth (alpha 1 / 0.5)")
     sweep.add_argument("--widths", type=int, nargs="+", default=[64, 128, 256, 512],
                        help="model widths; the smallest is muP's base")
     sweep.add_argument("--log2-lrs", type=float, nargs="+", default=list(range(-12, -4)),
@@ -253,7 +257,10 @@ def main(argv=None) -> int:
     sweep.add_argument("--batch-size", type=int, default=16, help="sequences per step")
     sweep.add_argument("--seq-len", type=int, default=128, help="tokens per sequence")
     sweep.add_argument("--vocab-size", type=int, default=2048, help="BPE vocabulary trained on the data")
-    sweep.add_argument("--n-layer", type=int, default=2, help="layers of every model")
+    sweep.add_argument("--depths", "--n-layer", type=int, nargs="+", default=[2],
+                       help="layer counts; the smallest is the base depth of completep / depth_mup (CompleteP)")
+    sweep.add_argument("--paired", action="store_true",
+                       help="the i-th width with the i-th depth (a joint width-and-depth transfer), not every pair")
     sweep.add_argument("--init-std", type=float, default=None,
                        help="initializer_range of the base model; None: 0.02 * sqrt(768 / smallest width)")
     sweep.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")

@@ -12,6 +12,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 
 import mutransformers as mt
+from mutransformers import families
 from mutransformers import sweep as sw
 from mutransformers.sweep import results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
@@ -523,3 +524,79 @@ def test_committed_roberta_experiment_matches_the_readme():
     assert not mup["best_loss_falls_with_width"] and sp["best_loss_falls_with_width"]
     assert all(s < m for s, m in zip(sp_best, mup_best))
     assert round(mup["margin_below_unigram"], 2) == 0.27
+
+
+# --- sweeps across depth (CompleteP, issue 16) ---
+
+def test_depth_sweep_gives_completep_runs_the_smallest_depth_as_base_and_mup_none():
+    sweep = sw.Sweep(archs=["gpt2"], params=["mup", "completep", "depth_mup"], widths=[64], depths=[2, 4, 8],
+                     log2_lrs=[-7], seeds=[0])
+    runs = sweep.runs()
+    assert [r.n_layer for r in runs[:3]] == [8, 8, 8]  # deepest first: the slowest runs start early
+    assert {(r.param, r.n_layer, r.base_depth) for r in runs} == {
+        (p, d, 0 if p == "mup" else 2) for p in ("mup", "completep", "depth_mup") for d in (2, 4, 8)}
+    paired = sw.Sweep(archs=["gpt2"], params=["completep"], widths=[64, 256], depths=[2, 8], paired=True,
+                      log2_lrs=[-7], seeds=[0]).runs()
+    assert sorted((r.width, r.n_layer, r.base_width, r.base_depth) for r in paired) == [(64, 2, 64, 2), (256, 8, 64, 2)]
+    assert "base_depth" not in RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0).key()  # old files resume
+
+
+def test_depth_sweep_refuses_what_it_cannot_transfer():
+    with pytest.raises(mt.MuPError, match=r"at least two \(--depths 2 4 8 16\)"):
+        sw.Sweep(params=["completep"], depths=[4])
+    with pytest.raises(mt.MuPError, match=r"one depth per width"):
+        sw.Sweep(params=["completep"], widths=[64, 128, 256], depths=[2, 8], paired=True)
+    with pytest.raises(mt.MuPError, match=r"Unknown parametrization \['complete'\]"):
+        sw.Sweep(params=["complete"])
+    with pytest.raises(mt.MuPError, match=r"depths \(--depths\) or n_layer"):
+        sw.Sweep(depths=[2, 4], run_fields={"n_layer": 2})
+    with pytest.raises(mt.MuPError, match=r"give base_depth"):
+        build_model(RunConfig(arch="gpt2", param="completep", width=64, log2_lr=-7, seed=0))
+    with pytest.raises(mt.MuPError, match=r"needs param 'completep' or 'depth_mup'"):
+        build_model(RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0, base_depth=2))
+    with pytest.raises(mt.MuPError, match=r"BERT is post-LN"):
+        build_model(RunConfig(arch="bert", param="completep", width=64, log2_lr=-7, seed=0, base_depth=2))
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "llama", "t5"])
+def test_depth_runs_build_completep_models_and_match_width_only_mup_at_the_base_depth(arch):
+    run = dict(arch=arch, width=32, log2_lr=-6, seed=0, base_width=32, **TINY)
+    deep = build_model(RunConfig(param="depth_mup", n_layer=8, base_depth=2, **run))
+    assert deep.config.mup_depth_base() is not None and deep.config.depth_alpha == 0.5
+    assert deep.config.get_text_config().to_dict()[families.ARCHS[arch].layers] == 8
+    at_base = [train_run(RunConfig(param=p, n_layer=2, base_depth=b, **run), DATA)["eval_loss"]
+               for p, b in (("mup", 0), ("completep", 2))]
+    assert at_base[0] == pytest.approx(at_base[1], abs=1e-5)  # base depth = own depth: width-only muP
+    deeper = [train_run(RunConfig(param=p, n_layer=4, base_depth=b, **run), DATA)["eval_loss"]
+              for p, b in (("mup", 0), ("completep", 2))]
+    assert abs(deeper[0] - deeper[1]) > 1e-4  # with a base depth below its own, the branches are scaled
+
+
+def _depth_record(param, width, depth, log2_lr, loss, seed=0):
+    return {**_record(param, width, log2_lr, loss, seed), "n_layer": depth,
+            "base_depth": 2 if param == "completep" else 0, "key": f"{param}{width}{depth}{log2_lr}{seed}"}
+
+
+def test_report_reads_depth_and_paired_sweeps_off_the_records(tmp_path):
+    records = []
+    for depth, (mup_opt, completep_opt) in {2: (-7, -7), 4: (-8, -7), 8: (-9, -7), 16: (-10, -8)}.items():
+        for lr in range(-11, -4):
+            bonus = 0.05 * math.log2(depth)  # deeper is better
+            records.append(_depth_record("mup", 128, depth, lr, 5 + 0.1 * (lr - mup_opt) ** 2 - bonus))
+            records.append(_depth_record("completep", 128, depth, lr, 5 + 0.1 * (lr - completep_opt) ** 2 - bonus))
+    summary = sw.analyze(records)
+    cp, mup = summary["gpt2 completep log2_lr"], summary["gpt2 mup log2_lr"]
+    assert cp["axis"] == "depth" and [r["depth"] for r in cp["depths"]] == [2, 4, 8, 16]
+    assert cp["optimum_shift_steps"] == 1 and mup["optimum_shift_steps"] == 3
+    assert cp["best_loss_falls_with_depth"] and cp["values_near_optimum_log2"] == [-9, -8, -7, -6]
+    assert not cp["deeper_better_near_optimum"] and cp["values_where_deeper_is_not_better_log2"] == [-7, -6]
+    assert cp["transfer_gap"] == pytest.approx(0.1) and mup["transfer_gap"] == pytest.approx(0.9)
+    assert sw.plot_sweep(records, tmp_path / "depth.png").stat().st_size > 10_000
+    joint = [_depth_record("completep", w, d, lr, 5 + 0.1 * (lr + 7) ** 2 - 0.1 * d)
+             for w, d in ((64, 2), (256, 8)) for lr in range(-9, -4)]
+    joint_summary = sw.analyze(joint)["gpt2 completep log2_lr"]
+    assert joint_summary["axis"] == "size" and joint_summary["transfer_gap"] == 0.0
+    assert [(r["width"], r["depth"]) for r in joint_summary["sizes"]] == [(64, 2), (256, 8)]
+    crossed = joint + [_depth_record("completep", 64, 8, -7, 5.0), _depth_record("completep", 256, 2, -7, 5.0)]
+    with pytest.raises(mt.MuPError, match=r"neither one width, one depth, nor widths paired"):
+        sw.analyze(crossed)

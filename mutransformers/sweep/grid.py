@@ -1,4 +1,4 @@
-"""A sweep: arch x parametrization x width x hyperparameters x seed, run locally or on Optuna workers.
+"""A sweep: arch x parametrization x width x depth x hyperparameters x seed, run locally or on Optuna workers.
 
 The hyperparameters are muP's (TP V Fig. 4): the learning rate (``log2_lr``), the base model's init
 std (``init_std``) and the output, attention and input multipliers. Two protocols:
@@ -7,6 +7,10 @@ std (``init_std``) and the output, attention and input multipliers. Two protocol
 * ``one-at-a-time`` (TP V Fig. 4): each HP takes its values while the others stay at the centre.
 
 Each point is a ``RunConfig``, so the results file and its resume logic are the same for every HP.
+
+Scale: every width x every depth, or, with ``paired``, the i-th width with the i-th depth (a joint
+width-and-depth transfer: base (64, 2) -> target (256, 8)). The smallest width is the base width; the
+smallest depth is the base depth of the ``completep`` and ``depth_mup`` runs (CompleteP).
 """
 import itertools
 import multiprocessing
@@ -19,7 +23,7 @@ from tqdm.auto import tqdm
 from ..core.errors import MuPError
 from . import results
 from .corpus import as_corpus
-from .train import HPARAMS, MULTIPLIERS, RunConfig, base_init_std, train_run
+from .train import DEPTH_ALPHA, HPARAMS, MULTIPLIERS, PARAMS, RunConfig, base_init_std, train_run
 
 PROTOCOLS = ("grid", "one-at-a-time")
 
@@ -35,10 +39,25 @@ class Sweep:
     hparams: dict = field(default_factory=dict)  # HPs swept besides the LR: {"output_mult": [0.5, 1, 2]}
     protocol: str = "grid"
     centre: dict = field(default_factory=dict)  # one-at-a-time: each HP's value while another varies
+    depths: list = None  # layer counts (None: run_fields' n_layer, else RunConfig's default)
+    paired: bool = False  # zip widths with depths instead of taking every combination
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
             raise MuPError(f"protocol={self.protocol!r}: use one of {PROTOCOLS}.")
+        unknown = [p for p in self.params if p not in PARAMS]
+        if unknown:
+            raise MuPError(f"Unknown parametrization {unknown}; available: {PARAMS}.")
+        if self.depths is None:
+            self.depths = [self.run_fields.get("n_layer", RunConfig.__dataclass_fields__["n_layer"].default)]
+        elif "n_layer" in self.run_fields:
+            raise MuPError("Give the layer counts once: depths (--depths) or n_layer (--n-layer), not both.")
+        if self.paired and len(self.widths) != len(self.depths):
+            raise MuPError(f"paired scales need one depth per width: widths {self.widths}, depths {self.depths}.")
+        depth_params = [p for p in self.params if p in DEPTH_ALPHA]
+        if depth_params and len(set(self.depths)) < 2:
+            raise MuPError(f"{depth_params} transfer across depth from the smallest depth: give at least two "
+                           f"(--depths 2 4 8 16); got {self.depths}.")
         for name in list(self.hparams) + list(self.centre):
             if name not in HPARAMS:
                 raise MuPError(f"Unknown hyperparameter {name!r}; the sweepable ones are {HPARAMS}.")
@@ -81,12 +100,17 @@ class Sweep:
                     points.append(point)
         return points
 
+    def scales(self) -> list[tuple]:
+        """(width, depth) pairs, largest first, so the slowest runs start early and workers finish together."""
+        pairs = zip(self.widths, self.depths) if self.paired else itertools.product(self.widths, self.depths)
+        return sorted(set(pairs), key=lambda wd: (wd[0] ** 2 * wd[1], wd), reverse=True)
+
     def runs(self) -> list[RunConfig]:
-        """Largest widths first, so the slowest runs start early and workers finish together."""
-        base_width = min(self.widths)
+        base_width, base_depth = min(self.widths), min(self.depths)
         runs = []
-        for arch, param, width in itertools.product(self.archs, self.params, sorted(self.widths, reverse=True)):
-            defaults = {"init_std": base_init_std(arch, base_width), **self.run_fields}
+        for (width, depth), arch, param in itertools.product(self.scales(), self.archs, self.params):
+            defaults = {"init_std": base_init_std(arch, base_width), **self.run_fields, "n_layer": depth,
+                        "base_depth": base_depth if param in DEPTH_ALPHA else 0}
             for point in self.points(arch):
                 for seed in self.seeds:
                     runs.append(RunConfig(arch=arch, param=param, width=width, seed=seed, base_width=base_width,
@@ -131,6 +155,7 @@ def run_runs(runs: list, results_path, data_dir, workers: int = 1, progress: boo
 def _record(results_path, record, bar):
     results.append(results_path, record)
     hps = " ".join(f"{name}={record[name]:g}" for name in MULTIPLIERS if record.get(name, 1.0) != 1.0)
-    bar.set_postfix_str(f"{record['param']} w={record['width']} lr=2^{record['log2_lr']:g} {hps} "
+    depth = f" d={record['n_layer']}" if record.get("base_depth") or record["n_layer"] != 2 else ""
+    bar.set_postfix_str(f"{record['param']} w={record['width']}{depth} lr=2^{record['log2_lr']:g} {hps} "
                         f"loss={'diverged' if record['diverged'] else round(record['eval_loss'], 3)}")
     bar.update()

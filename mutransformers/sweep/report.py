@@ -1,6 +1,6 @@
 """Sweep analysis and the TP V figures (Fig. 1: loss against log2 LR; Fig. 4: one panel per HP).
 
-Per (arch, parametrization, swept HP) and width: the optimum (grid argmin of the seed-mean held-out
+Per (arch, parametrization, swept HP) and scale (width, depth, or both together): the optimum (grid argmin of the seed-mean held-out
 loss, and the vertex of a parabola through the argmin and its two neighbours, both in log2 of the
 HP), each seed's optimum, the optimum's shift in grid steps across widths, whether the best loss
 falls with width, and whether wider is better at every value within one grid step of some width's
@@ -11,6 +11,10 @@ losses of successive widths lie further apart than the seeds' spread at the opti
 Which runs make an HP's curve is read off the records: a full grid gives each value of the HP its
 best loss over the other HPs; a one-at-a-time sweep (TP V Fig. 4) gives the runs where every other
 HP is at its centre, the value it takes most often.
+
+The scale a sweep transfers across is read off the records too: the width (``"widths"``, "wider is
+better"), the depth (``"depths"``, "deeper is better"), or both grown together (``"sizes"``, "bigger is
+better"; a paired sweep). Every row names its width and depth.
 """
 import math
 from collections import Counter, defaultdict
@@ -41,7 +45,33 @@ def _hps(record) -> dict:
 _REQUIRED = ("key", "arch", "param", "width", "seed", "log2_lr", "eval_loss")
 # settings every run of one architecture must share: the rest vary within a sweep
 _FIXED = tuple(name for name in RunConfig.__dataclass_fields__
-               if name not in (*HPARAMS, "arch", "param", "width", "seed"))
+               if name not in (*HPARAMS, "arch", "param", "width", "n_layer", "base_depth", "seed"))
+AXES = {"width": ("widths", "width", "wider"), "depth": ("depths", "depth", "deeper"),
+         "size": ("sizes", "size", "bigger")}  # axis: (rows' key, "falls with ...", "... is better")
+_PARAM_NAMES = {"sp": "standard parametrization", "mup": "muP", "completep": "CompleteP (alpha 1)",
+                "depth_mup": "Depth-muP (alpha 1/2)"}
+
+
+def _scale(record) -> tuple:
+    return int(record["width"]), int(record.get("n_layer", RunConfig.__dataclass_fields__["n_layer"].default))
+
+
+def scale_axis(scales) -> str:
+    """What a set of (width, depth) scales grows: "width", "depth", or "size" (both, paired)."""
+    widths, depths = {w for w, _ in scales}, {d for _, d in scales}
+    if len(depths) == 1:
+        return "width"
+    if len(widths) == 1:
+        return "depth"
+    if len(scales) == len(widths) == len(depths) and sorted(scales) == sorted(scales, key=lambda wd: wd[1]):
+        return "size"
+    raise MuPError(f"The runs' (width, depth) scales {sorted(scales)} are neither one width, one depth, nor "
+                   "widths paired with growing depths (sweep --paired): report each transfer from its own results.")
+
+
+def scale_label(scale, axis: str) -> str:
+    width, depth = scale
+    return {"width": f"width {width}", "depth": f"depth {depth}"}.get(axis, f"width {width}, depth {depth}")
 
 
 def check_one_sweep(records, source="the results"):
@@ -64,11 +94,13 @@ def check_one_sweep(records, source="the results"):
             if len(values) > 1:
                 raise MuPError(f"{source} mixes runs of different sweep configurations: {arch} runs have {name} in "
                                f"{values}. Report each configuration from its own results file (sweep --results); "
-                               "only log2_lr, init_std and the multipliers may vary within one.")
+                               "only the scale, log2_lr, init_std and the multipliers may vary within one.")
+        for param in sorted({r["param"] for r in runs}):
+            scale_axis({_scale(r) for r in runs if r["param"] == param})
 
 
 def curves(records) -> dict:
-    """{(arch, param, hp): {width: {log2 value: [loss per seed]}}} for every HP the records vary."""
+    """{(arch, param, hp): {(width, depth): {log2 value: [loss per seed]}}} for every HP the records vary."""
     groups = defaultdict(list)
     for r in records:
         groups[(r["arch"], r["param"])].append(r)
@@ -85,21 +117,21 @@ def curves(records) -> dict:
 
 
 def _curve(group, settings, hp, swept, full_grid, centre):
-    """{width: {log2 value: [loss per seed]}}: the slice at the centre, or the best over the other HPs."""
-    by_point = defaultdict(list)  # (width, value, other HPs) -> [(seed, loss)]
+    """{(width, depth): {log2 value: [loss per seed]}}: the slice at the centre, or the best over the other HPs."""
+    by_point = defaultdict(list)  # (scale, value, other HPs) -> [(seed, loss)]
     for r, s in zip(group, settings):
         others = tuple(s[n] for n in swept if n != hp)
         if full_grid or all(s[n] == centre[n] for n in swept if n != hp):
-            by_point[(r["width"], _log2(hp, s[hp]), others)].append((r["seed"], _loss(r)))
+            by_point[(_scale(r), _log2(hp, s[hp]), others)].append((r["seed"], _loss(r)))
     best = {}
-    for (width, value, _), seed_losses in by_point.items():
+    for (scale, value, _), seed_losses in by_point.items():
         losses = [loss for _, loss in sorted(seed_losses)]
         mean = float(np.mean(losses))
-        if (width, value) not in best or mean < best[(width, value)][0]:
-            best[(width, value)] = (mean, losses)
+        if (scale, value) not in best or mean < best[(scale, value)][0]:
+            best[(scale, value)] = (mean, losses)
     out = defaultdict(dict)
-    for (width, value), (_, losses) in best.items():
-        out[width][value] = losses
+    for (scale, value), (_, losses) in best.items():
+        out[scale][value] = losses
     return out
 
 
@@ -117,36 +149,42 @@ def _parabola_vertex(values, losses, i) -> float:
 
 
 def analyze(records) -> dict:
-    """Optima per width and the transfer verdicts, keyed ``"<arch> <param> <hp>"``."""
+    """Optima per scale and the transfer verdicts, keyed ``"<arch> <param> <hp>"``."""
     check_one_sweep(records)
     unigram = {r["arch"]: r["unigram_loss"] for r in records if r.get("unigram_loss") is not None}
     summary = {}
-    for (arch, param, hp), by_width in sorted(curves(records).items()):
+    for (arch, param, hp), by_scale in sorted(curves(records).items()):
         rows, best_losses, means, optima = [], [], {}, []
-        grid = sorted(set.intersection(*(set(by_value) for by_value in by_width.values())))
-        for width in sorted(by_width):
-            values = sorted(by_width[width])
-            seed_losses = [by_width[width][v] for v in values]
+        axis = scale_axis(set(by_scale))
+        rows_key, falls_with, better = AXES[axis]
+        grid = sorted(set.intersection(*(set(by_value) for by_value in by_scale.values())))
+        for scale in sorted(by_scale):
+            values = sorted(by_scale[scale])
+            seed_losses = [by_scale[scale][v] for v in values]
             mean = [float(np.mean(v)) if all(map(math.isfinite, v)) else math.inf for v in seed_losses]
-            means[width] = dict(zip(values, mean))
+            means[scale] = dict(zip(values, mean))
             best, best_loss, i = _argmin(values, mean)
             per_seed = [float(_argmin(values, [v[s] for v in seed_losses])[0])
                         for s in range(min(len(v) for v in seed_losses))]
             steps = [grid.index(v) for v in per_seed if v in grid]
             finite = [v for v in seed_losses[i] if math.isfinite(v)]
-            rows.append({"width": width, "best_log2": best, "best_loss": best_loss,
+            rows.append({"width": scale[0], "depth": scale[1], "best_log2": best, "best_loss": best_loss,
                          "parabola_log2": _parabola_vertex(values, mean, i), "seed_optima_log2": per_seed,
                          "seeds_agree": bool(steps) and max(steps) - min(steps) <= 1,
                          "seed_spread_at_optimum": max(finite) - min(finite) if finite else math.inf})
             best_losses.append(best_loss)
             optima.append(best)
         optimum_steps = [grid.index(v) for v in optima if v in grid]
+        largest = means[max(means)]
+        at_base_optimum = largest.get(optima[0], math.inf)  # the smallest scale's optimum, used at the largest
         spread = max(r["seed_spread_at_optimum"] for r in rows)
         summary[f"{arch} {param} {hp}"] = {
-            "arch": arch, "param": param, "hp": hp, "widths": rows,
+            "arch": arch, "param": param, "hp": hp, "axis": axis, rows_key: rows,
             "optimum_shift_steps": max(optimum_steps) - min(optimum_steps) if optimum_steps else None,
-            "best_loss_falls_with_width": all(a > b for a, b in zip(best_losses, best_losses[1:])),
-            **_wider_is_better_near_optimum(means, optima, grid),
+            f"best_loss_falls_with_{falls_with}": all(a > b for a, b in zip(best_losses, best_losses[1:])),
+            **_bigger_is_better_near_optimum(means, optima, grid, better),
+            "largest_loss_at_base_optimum": at_base_optimum,
+            "transfer_gap": at_base_optimum - best_losses[-1],  # what transferring the HP costs at the largest scale
             "unigram_loss": unigram.get(arch), "margin_below_unigram":
                 unigram[arch] - max(best_losses) if arch in unigram else None,
             "seed_spread_at_optimum": spread,
@@ -155,14 +193,14 @@ def analyze(records) -> dict:
     return summary
 
 
-def _wider_is_better_near_optimum(means: dict, optima: list, grid: list) -> dict:
-    """At each value within one grid step of some width's optimum, does the loss fall with every width step?"""
+def _bigger_is_better_near_optimum(means: dict, optima: list, grid: list, better: str = "wider") -> dict:
+    """At each value within one grid step of some scale's optimum, does the loss fall with every scale step?"""
     near = [v for i, v in enumerate(grid)
             if any(best in grid and abs(i - grid.index(best)) <= 1 for best in optima)]
-    widths = sorted(means)
-    exceptions = [v for v in near if not all(means[a][v] > means[b][v] for a, b in zip(widths, widths[1:]))]
-    return {"values_near_optimum_log2": near, "wider_better_near_optimum": not exceptions,
-            "values_where_wider_is_not_better_log2": exceptions}
+    scales = sorted(means)
+    exceptions = [v for v in near if not all(means[a][v] > means[b][v] for a, b in zip(scales, scales[1:]))]
+    return {"values_near_optimum_log2": near, f"{better}_better_near_optimum": not exceptions,
+            f"values_where_{better}_is_not_better_log2": exceptions}
 
 
 _LABELS = {"log2_lr": "log2 learning rate", "init_std": "log2 init std (base model)",
@@ -172,10 +210,10 @@ _LABELS = {"log2_lr": "log2 learning rate", "init_std": "log2 init std (base mod
 
 def plot_sweep(records, path, title: str = "muP transfer"):
     """TP V's layout: one column per swept HP, one row per (arch, parametrization: SP above muP),
-    loss against log2 of the HP, one curve per width (seed mean), each width's optimum starred."""
+    loss against log2 of the HP, one curve per width or depth (seed mean), each one's optimum starred."""
     table = curves(records)
     hps = [hp for hp in HPARAMS if any(key[2] == hp for key in table)]
-    rows = sorted({(arch, param) for arch, param, _ in table}, key=lambda ap: (ap[0], ap[1] != "sp"))
+    rows = sorted({(arch, param) for arch, param, _ in table}, key=lambda ap: (ap[0], list(_PARAM_NAMES).index(ap[1])))
     fig, axes = plt.subplots(len(rows), len(hps), figsize=(4.6 * len(hps), 3.6 * len(rows)), squeeze=False)
     finite = [v for by_w in table.values() for by_v in by_w.values() for vs in by_v.values() for v in vs
               if math.isfinite(v)]
@@ -183,21 +221,22 @@ def plot_sweep(records, path, title: str = "muP transfer"):
     for r, (arch, param) in enumerate(rows):
         for c, hp in enumerate(hps):
             ax = axes[r][c]
-            by_width = table.get((arch, param, hp), {})
-            colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(by_width), 1)))
-            for color, width in zip(colors, sorted(by_width)):
-                values = sorted(by_width[width])
-                mean = [np.mean(by_width[width][v]) if all(map(math.isfinite, by_width[width][v])) else np.nan
+            by_scale = table.get((arch, param, hp), {})
+            axis = scale_axis(set(by_scale)) if by_scale else "width"
+            colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(by_scale), 1)))
+            for color, scale in zip(colors, sorted(by_scale)):
+                values = sorted(by_scale[scale])
+                mean = [np.mean(by_scale[scale][v]) if all(map(math.isfinite, by_scale[scale][v])) else np.nan
                         for v in values]
-                ax.plot(values, mean, marker="o", markersize=3, color=color, label=f"width {width}")
+                ax.plot(values, mean, marker="o", markersize=3, color=color, label=scale_label(scale, axis))
                 if np.isfinite(mean).any():
                     i = int(np.nanargmin(mean))
                     ax.plot(values[i], mean[i], marker="*", markersize=12, color=color)
             ax.set_ylim(low - 0.05, high)
             ax.set_xlabel(_LABELS[hp])
             ax.set_ylabel("held-out loss")
-            ax.set_title(f"{arch}: {'muP' if param == 'mup' else 'standard parametrization'}", fontsize=10)
-            if by_width:
+            ax.set_title(f"{arch}: {_PARAM_NAMES[param]}", fontsize=10)
+            if by_scale:
                 ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()

@@ -18,6 +18,10 @@ Warmup is 30% of the steps: with 10%, runs at and above the optimal LR were unst
 seeds disagreed by up to 0.33 nats (README). Gradients are clipped to global norm ``grad_clip``
 (1.0, as GPT-2 recipes do) for both parametrizations, a guard against the remaining spikes; Adam
 normalizes each coordinate, so a rescaled gradient changes little else.
+
+Depth (CompleteP, core/depth.py): ``param`` ``completep`` (alpha 1) or ``depth_mup`` (alpha 0.5) is
+muP with a base depth ``base_depth`` besides the base width; plain ``mup`` is muP in width only, whatever
+its depth.
 """
 import math
 import time
@@ -27,6 +31,7 @@ import torch
 from transformers import get_cosine_schedule_with_warmup
 
 from .. import families
+from ..core.errors import MuPError
 from ..optim import MuAdamW
 from . import data
 from .corpus import as_corpus
@@ -35,7 +40,7 @@ from .corpus import as_corpus
 @dataclass(frozen=True)
 class RunConfig:
     arch: str
-    param: str          # "mup" or "sp"
+    param: str          # one of PARAMS
     width: int
     log2_lr: float
     seed: int
@@ -59,6 +64,7 @@ class RunConfig:
     # a config.json to build instead of the built-in family (`mutransformers tune`'s proxy): its dims,
     # depth and vocabulary; arch and width then only describe it
     model: str = ""
+    base_depth: int = 0  # completep / depth_mup: the base model's layer count (0: muP in width only)
 
     def key(self) -> str:
         """Every field; a field added after the first results files only when it is not its default,
@@ -68,7 +74,9 @@ class RunConfig:
 
 
 MULTIPLIERS = ("output_mult", "attn_mult", "input_mult")
-_ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model")
+_ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model", "base_depth")
+DEPTH_ALPHA = {"completep": 1.0, "depth_mup": 0.5}  # muP with a base depth: the residual exponent alpha
+PARAMS = ("mup", "sp", *DEPTH_ALPHA)
 HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
 
 
@@ -83,7 +91,7 @@ def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_wid
 def width_init_std(run: RunConfig) -> float:
     """``initializer_range`` at the run's width: muP's base std as is (muP rescales it per parameter),
     SP's scaled by the fan-in rule, sigma * sqrt(base_width / width)."""
-    if run.param == "mup":
+    if run.param != "sp":
         return run.init_std
     return run.init_std * math.sqrt(run.base_width / run.width)
 
@@ -92,13 +100,17 @@ def build_model(run: RunConfig):
     """muP: our model at its width, based on ``base_width``. SP: transformers' model; with a multiplier
     that is not 1, our model as its own base (width_mult 1: muP's rules are then the identity and the
     model computes what transformers' does, tests/test_models.py), so the multiplier applies to SP too."""
+    check_depth_settings(run)
     if run.model:
         return _build_from_config(run)
     overrides = {"vocab_size": run.vocab_size}
     if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
         overrides["initializer_range"] = width_init_std(run)
-    layers_field = {"gpt2": "n_layer", "t5": "num_layers"}.get(run.arch, "num_hidden_layers")
-    overrides[layers_field] = run.n_layer
+    overrides[families.ARCHS[run.arch].layers] = run.n_layer
+    if run.param in DEPTH_ALPHA:
+        return families.build(run.arch, run.width, "mup", run.base_width, attn_factor=run.attn_mult,
+                              base_depth=run.base_depth, depth_alpha=DEPTH_ALPHA[run.param],
+                              output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
     if run.param == "mup":
         return families.build(run.arch, run.width, "mup", run.base_width, attn_factor=run.attn_mult,
                               output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
@@ -106,6 +118,20 @@ def build_model(run: RunConfig):
         return families.build(run.arch, run.width, "sp", **overrides)
     return families.build(run.arch, run.width, "mup", base_width=run.width, attn_factor=run.attn_mult,
                           output_mult=run.output_mult, input_mult=run.input_mult, **overrides)
+
+
+def check_depth_settings(run: RunConfig):
+    if run.param not in PARAMS:
+        raise MuPError(f"param={run.param!r}: use one of {PARAMS}.")
+    if run.param in DEPTH_ALPHA and run.base_depth < 1:
+        raise MuPError(f"param={run.param!r} is muP with a base depth: give base_depth (the base model's layer "
+                       "count; a sweep over --depths takes the smallest).")
+    if run.param not in DEPTH_ALPHA and run.base_depth:
+        raise MuPError(f"base_depth={run.base_depth} needs param 'completep' or 'depth_mup'; {run.param!r} has no "
+                       "depth rules.")
+    if run.param in DEPTH_ALPHA and run.model:
+        raise MuPError("A tune proxy (model=...) takes its base depth from its own config's mup_base; give "
+                       "param 'mup' there.")
 
 
 def _build_from_config(run: RunConfig):
@@ -126,7 +152,7 @@ def _build_from_config(run: RunConfig):
 
 def make_optimizer(model, run: RunConfig):
     lr = 2.0 ** run.log2_lr
-    if run.param == "mup":
+    if run.param != "sp":
         return MuAdamW(model.parameters(), lr=lr, weight_decay=run.weight_decay)
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=run.weight_decay)
 

@@ -148,6 +148,7 @@ def tune_command(args) -> int:
     run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
                   "warmup": args.warmup, "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
     tune = Tune(target=args.target, proxy_width=args.proxy_width, proxy_layers=args.proxy_layers,
+                depth_alpha=args.depth_alpha,
                 corpus=_corpus(args), space=parse_space(args.search), out=args.out, sampler=args.sampler,
                 trials=args.trials, seeds=args.seeds, run_fields=run_fields)
     print(f"proxy: {tune.proxy_config.model_type} at width {args.proxy_width} "
@@ -197,7 +198,7 @@ def presets_command(args) -> int:
             print(f"wrote {path}")
         return 0
     for name, (model_type, fields, base) in sorted(PRESETS.items()):
-        print(f"{name:<16} {model_type:<10} {fields}  base {base}")
+        print(f"{name:<22} {model_type:<10} {fields}  base {base}")
     return 0
 
 
@@ -288,8 +289,12 @@ def main(argv=None) -> int:
     tune.add_argument("--target", required=True, help="a preset, a config.json or a checkpoint folder")
     tune.add_argument("--proxy-width", type=int, required=True,
                       help="the proxy's width (the target's muP base); the head dim is kept")
-    tune.add_argument("--proxy-layers", type=int, help="the proxy's depth (unset: the target's). muP transfers "
-                                                       "across width only")
+    tune.add_argument("--proxy-layers", type=int,
+                      help="the proxy's depth (unset: the target's base depth if it declares one, else its depth). "
+                           "Shallower than the target: GPT-2, Llama and T5 targets train with CompleteP's depth rules "
+                           "based on it; BERT/RoBERTa (post-LN) have none (a warning says so)")
+    tune.add_argument("--depth-alpha", type=float, choices=[0.5, 1.0],
+                      help="with a shallower proxy: CompleteP's residual exponent (unset: 1.0; 0.5: Depth-muP)")
     _data_arguments(tune)
     tune.add_argument("--search", nargs="+", required=True, metavar="HP=LOW:HIGH|V1,V2",
                       help=f"the search space: log2_lr=-12:-4 (required), and any of {', '.join(sw.HPARAMS[1:])}, "

@@ -4,6 +4,11 @@ Each preset is an upstream-sized architecture plus its muP base: width 256 with 
 (so base d_head = target d_head and the default ``attn_mult`` is sqrt(64) = 8 everywhere). The base
 shapes each preset stands for are committed as ``base_shapes/<preset>.bsh`` for the manual workflow;
 ``mutransformers presets --write-base-shapes base_shapes`` regenerates them (and a test checks them).
+
+The ``-completep`` presets declare a base depth too (4 layers: the proxy to tune is 4 layers deep):
+they train with CompleteP's depth rules (core/depth.py). They have no ``.bsh``: a base-shapes file
+holds per-parameter shapes, and depth is no dim of any parameter, so the manual workflow would train
+them without their depth rules. Their base depth lives in the config's ``mup_base``.
 """
 from pathlib import Path
 
@@ -35,6 +40,8 @@ PRESETS = {
     "mugpt2-medium": ("mugpt2", dict(n_embd=1024, n_head=16, n_layer=24), {"n_embd": 256, "n_head": 4}),
     "mugpt2-large": ("mugpt2", dict(n_embd=1280, n_head=20, n_layer=36), {"n_embd": 256, "n_head": 4}),
     "mugpt2-xl": ("mugpt2", dict(n_embd=1600, n_head=25, n_layer=48), {"n_embd": 256, "n_head": 4}),
+    "mugpt2-xl-completep": ("mugpt2", dict(n_embd=1600, n_head=25, n_layer=48),
+                            {"n_embd": 256, "n_head": 4, "n_layer": 4}),
     "mut5-small": ("mut5", dict(d_model=512, d_ff=2048, d_kv=64, num_heads=8, num_layers=6,
                                 decoder_start_token_id=0), {"d_model": 256, "d_ff": 1024, "num_heads": 4}),
     "mut5-base": ("mut5", dict(d_model=768, d_ff=3072, d_kv=64, num_heads=12, num_layers=12,
@@ -48,6 +55,11 @@ PRESETS = {
                                    num_attention_heads=32, num_key_value_heads=8, num_hidden_layers=16,
                                    tie_word_embeddings=True),
                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 4}),
+    "mullama-1b-completep": ("mullama", dict(vocab_size=128256, hidden_size=2048, intermediate_size=8192,
+                                             num_attention_heads=32, num_key_value_heads=8, num_hidden_layers=16,
+                                             tie_word_embeddings=True),
+                             {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 4,
+                              "num_hidden_layers": 4}),
     "mullama-7b": ("mullama", dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008,
                                    num_attention_heads=32, num_key_value_heads=32, num_hidden_layers=32),
                    {"hidden_size": 256, "intermediate_size": 688, "num_attention_heads": 2}),
@@ -76,13 +88,20 @@ def _named_preset(name, **overrides):
 register_config_names(_named_preset)  # MuGPT2Config.from_pretrained("mugpt2-small") and the like
 
 
+def has_base_shapes_file(name: str) -> bool:
+    """Every preset but those with a base depth (a .bsh cannot carry one)."""
+    return not preset_config(name).mup_depth_base()
+
+
 def write_base_shapes(folder) -> list[Path]:
-    """Writes ``<preset>.bsh`` for every preset (its base model's AutoModel class, built on meta)."""
+    """Writes ``<preset>.bsh`` for every preset that has one (its base model's AutoModel class, built on meta)."""
     from .auto import ARCHITECTURES
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, (model_type, _, _) in sorted(PRESETS.items()):
+        if not has_base_shapes_file(name):
+            continue
         model_class = ARCHITECTURES[model_type].AUTO_CLASSES["AutoModel"]
         with torch.device("meta"):
             model = model_class(preset_config(name))

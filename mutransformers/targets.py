@@ -9,7 +9,14 @@ width scaled by the same ratio and the head count too (the head dim is kept, as 
 ``mup_base`` of the target set to exactly those dims. So the proxy is, by construction, the model
 muP measures the target's widths against: an optimum found on the proxy is the target's (TP V,
 Section 3; its GPT-3 experiment tuned a width-256 proxy of the same depth).
+
+A shallower proxy (``proxy_layers``) is the target's base depth too, on the pre-LN architectures
+(GPT-2, Llama, T5): the target then trains with CompleteP's depth rules (core/depth.py), which carry
+the proxy's optimum across depth. A target that declares a base depth already (a preset) gets a
+proxy of that depth unless told otherwise. BERT and RoBERTa are post-LN and have no depth rules: a
+shallower proxy there is muP in width only, and a warning says so.
 """
+import warnings
 import copy
 import json
 from pathlib import Path
@@ -95,17 +102,37 @@ def proxy_base(target, proxy_width: int) -> dict:
     return base
 
 
-def derive_proxy(target, proxy_width: int, proxy_layers: int | None = None):
-    """(proxy config, target config based on the proxy). The proxy is its own base (width_mult 1)."""
+def derive_proxy(target, proxy_width: int, proxy_layers: int | None = None, depth_alpha: float | None = None):
+    """(proxy config, target config based on the proxy). The proxy is its own base (width_mult 1, and
+    depth multiplier 1 where the target has a base depth)."""
     target = copy.deepcopy(target)
-    target.mup_base = proxy_base(target, proxy_width)
+    field = layers_field(target)
+    declared_depth = target.mup_depth_base().get(target._canonical_field(field))
+    if proxy_layers is None:
+        proxy_layers = declared_depth
+    if proxy_layers is not None and proxy_layers < 1:
+        raise MuPError(f"--proxy-layers {proxy_layers}: it must be at least 1.")
+    base = proxy_base(target, proxy_width)
+    shallower = proxy_layers is not None and proxy_layers != getattr(target, field)
+    depth_rules = target._canonical_field(field) in target.mup_depth_fields
+    if shallower and depth_rules:  # CompleteP: the proxy's depth is the target's base depth
+        base[field] = proxy_layers
+        target.depth_alpha = depth_alpha if depth_alpha is not None else target.depth_alpha
+    else:
+        target.depth_alpha = None
+        if depth_alpha is not None:
+            raise MuPError(f"depth_alpha={depth_alpha} needs a proxy shallower than the target on a pre-LN "
+                           "architecture (--proxy-layers): without a base depth there are no depth rules.")
+    target.mup_base = base
     target.mup_base_shapes = None
     target.validate_mup()
     proxy = target.mup_base_config()
-    if proxy_layers is not None:
-        if proxy_layers < 1:
-            raise MuPError(f"--proxy-layers {proxy_layers}: it must be at least 1.")
-        setattr(proxy, layers_field(proxy), proxy_layers)
+    if shallower and not depth_rules:
+        why = next(iter(target.mup_depth_refused.values()), "it has no depth rules")
+        warnings.warn(f"--proxy-layers {proxy_layers}: the target has {getattr(target, field)} layers, but "
+                      f"{type(target).__name__}: {why} The proxy's optimum is used at the target's depth as is "
+                      "(muP transfers across width only here).", UserWarning, stacklevel=2)
+        setattr(proxy, field, proxy_layers)
         if getattr(proxy, "num_decoder_layers", None) is not None:
             proxy.num_decoder_layers = proxy_layers
     proxy.validate_mup()

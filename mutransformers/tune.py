@@ -105,6 +105,7 @@ class Tune:
     space: dict
     out: str
     proxy_layers: int | None = None
+    depth_alpha: float | None = None  # a shallower proxy of a pre-LN target: CompleteP's alpha (None: 1.0)
     sampler: str = "grid"
     trials: int = 32  # tpe only: the grid's size is its own
     seeds: list = field(default_factory=lambda: [0])
@@ -116,7 +117,7 @@ class Tune:
         self.out = str(self.out)
         self.target_config = targets.load_target(self.target)
         self.proxy_config, self.based_target = targets.derive_proxy(self.target_config, self.proxy_width,
-                                                                     self.proxy_layers)
+                                                                     self.proxy_layers, self.depth_alpha)
         self.arch = self.proxy_config.model_type[2:]
         if "init_std" in self.space and self.arch == "t5":
             raise MuPError("T5 has no initializer_range (its init is fan-in scaled already): search init_std on "
@@ -165,7 +166,7 @@ class Tune:
 
     def study_name(self) -> str:
         """One study per search: its settings' digest, so two searches never share trials."""
-        spec = json.dumps([self.target, self.proxy_width, self.proxy_layers, self.sampler,
+        spec = json.dumps([self.target, self.proxy_width, self.proxy_layers, self.depth_alpha, self.sampler,
                            {n: d.describe() for n, d in self.space.items()}, self.seeds, self.run_fields],
                           sort_keys=True, default=str)
         return "tune-" + hashlib.sha256(spec.encode()).hexdigest()[:12]

@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import mutransformers as mt
-from mutransformers.presets import PRESETS, write_base_shapes
+from mutransformers.presets import PRESETS, has_base_shapes_file, write_base_shapes
 
 COMMITTED = Path(__file__).resolve().parents[1] / "base_shapes"
 
@@ -32,10 +32,21 @@ def test_unknown_preset_lists_the_available_ones():
 def test_committed_base_shapes_match_the_presets(tmp_path):
     written = write_base_shapes(tmp_path)
     assert sorted(p.name for p in written) == sorted(p.name for p in COMMITTED.glob("*.bsh")) == \
-        sorted(f"{name}.bsh" for name in PRESETS)
+        sorted(f"{name}.bsh" for name in PRESETS if has_base_shapes_file(name))
     for path in written:
         assert filecmp.cmp(path, COMMITTED / path.name, shallow=False), (
             f"{path.name} is stale: run `mutransformers presets --write-base-shapes base_shapes`")
+
+
+@pytest.mark.parametrize("name, layers, base_depth", [("mugpt2-xl-completep", 48, 4), ("mullama-1b-completep", 16, 4)])
+def test_completep_presets_declare_a_base_depth_and_have_no_bsh(name, layers, base_depth):
+    config = mt.AutoConfig.from_pretrained(name)
+    field = config.mup_depth_fields[0]
+    assert getattr(config, field) == layers and config.mup_depth_base() == {field: base_depth}
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    assert {m.branch_multiplier for m in model.modules() if hasattr(m, "branch_multiplier")} == {base_depth / layers}
+    assert not has_base_shapes_file(name) and not (COMMITTED / f"{name}.bsh").exists()
 
 
 def test_a_committed_file_rebuilds_the_preset_model(tmp_path):

@@ -61,6 +61,38 @@ def test_the_proxy_is_exactly_the_targets_mup_base(preset, proxy_width):
     assert any(p.infshape.width_mult() > 1 for p in target_model.parameters())
 
 
+@pytest.mark.parametrize("preset, proxy_width, proxy_layers", [("mugpt2-small", 256, 2), ("mullama-1b", 512, 4),
+                                                               ("mut5-small", 128, 2)])
+def test_a_shallower_proxy_is_the_targets_base_depth_with_completep(preset, proxy_width, proxy_layers):
+    proxy, target = targets.derive_proxy(targets.load_target(preset), proxy_width, proxy_layers)
+    field = targets.layers_field(target)
+    assert target.mup_base[field] == proxy_layers and target.depth_alpha is None  # None: CompleteP's 1.0
+    assert getattr(proxy, field) == proxy_layers and proxy.mup_base is None and proxy.depth_alpha is None
+    if preset == "mut5-small":  # the decoder stack follows the encoder's
+        assert proxy.num_decoder_layers == proxy_layers
+        assert target.mup_depth_base() == {"num_layers": 2, "num_decoder_layers": 2}
+    with torch.device("meta"):
+        model = targets.training_class(target)(target)
+    multipliers = {m.branch_multiplier for m in model.modules() if hasattr(m, "branch_multiplier")}
+    assert multipliers == {proxy_layers / getattr(target, field)}  # every branch x (L / L_base)^-1
+    _, half = targets.derive_proxy(targets.load_target(preset), proxy_width, proxy_layers, depth_alpha=0.5)
+    assert half.depth_alpha == 0.5
+
+
+def test_a_target_that_declares_its_base_depth_gets_a_proxy_of_that_depth_and_post_ln_is_warned():
+    declared = targets.load_target("mugpt2-small")
+    declared.mup_base = {"n_embd": 256, "n_head": 4, "n_layer": 3}
+    proxy, target = targets.derive_proxy(declared, 256)
+    assert proxy.n_layer == 3 and target.mup_base["n_layer"] == 3
+    same, plain = targets.derive_proxy(targets.load_target("mugpt2-small"), 256, proxy_layers=12)
+    assert "n_layer" not in plain.mup_base and same.n_layer == 12  # the target's own depth: width-only muP
+    with pytest.raises(mt.MuPError, match="depth_alpha=0.5 needs a proxy shallower"):
+        targets.derive_proxy(targets.load_target("mugpt2-small"), 256, depth_alpha=0.5)
+    with pytest.warns(UserWarning, match=r"BERT is post-LN .* \(muP transfers across width only here\)"):
+        proxy, target = targets.derive_proxy(targets.load_target("mubert-base"), 192, proxy_layers=2)
+    assert proxy.num_hidden_layers == 2 and "num_hidden_layers" not in target.mup_base
+
+
 def test_a_plain_transformers_config_is_a_target(target_json):
     config = targets.load_target(str(target_json))
     assert isinstance(config, mt.MuGPT2Config) and config.n_embd == 128 and config.mup_base is None
@@ -245,3 +277,21 @@ def test_cli_tune_then_train(target_json, text_folder, tmp_path, capsys):
         main(["tune", "--target", "mugpt2-small", "--proxy-width", "100", "--data", str(text_folder),
               "--search", "log2_lr=-8:-6", "--out", str(tmp_path / "x")])
     assert error.value.code == 2 and "not a valid base" in capsys.readouterr().err
+
+
+def test_a_shallower_proxy_tunes_and_the_target_trains_with_completep(target_json, text_folder, tmp_path):
+    tune = _tune(target_json, text_folder, tmp_path / "tuned", search=["log2_lr=-8"], proxy_layers=1)
+    assert tune.proxy_config.n_layer == 1 and tune.based_target.mup_base["n_layer"] == 1
+    tune.run(workers=1, progress=False)
+    record = tune.write()
+    assert record["proxy"]["layers"] == 1 and record["target"]["mup_base"]["n_layer"] == 1
+    corpus = Corpus(str(text_folder), vocab_size=512)
+    summary = train_target(tmp_path / "tuned", corpus, tmp_path / "run", steps=4, save_steps=4, device="cpu")
+    direct = train_run(RunConfig(arch="gpt2", param="mup", width=128, base_width=128, seed=0, log2_lr=-8,
+                                 init_std=record["hparams"]["init_std"],
+                                 model=str(tmp_path / "tuned" / "target" / "config.json"), **{**TRIAL, "steps": 4}),
+                       corpus, threads=torch.get_num_threads())
+    assert summary["eval_loss"] == pytest.approx(direct["eval_loss"], abs=1e-3)
+    model = mt.MuGPT2LMHeadModel.from_pretrained(str(tmp_path / "run"))  # CompleteP kept
+    assert model.config.mup_depth_base() == {"n_layer": 1}
+    assert {m.branch_multiplier for m in model.modules() if hasattr(m, "branch_multiplier")} == {0.5}

@@ -8,6 +8,9 @@ from .core import MuConfigMixin, MuPError, MuPreTrainedModel, make_base_shapes, 
 from .models.bert import *  # noqa: F401,F403  (Mu* classes)
 from .models.gpt2 import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
+from .models.mistral import *  # noqa: F401,F403
+from .models.qwen2 import *  # noqa: F401,F403
+from .models.qwen3 import *  # noqa: F401,F403
 from .models.roberta import *  # noqa: F401,F403
 from .models.t5 import *  # noqa: F401,F403
 from .adapters import attach_infshapes  # the core's, plus PEFT models' LoRA layers

@@ -1,14 +1,15 @@
 """Registers every muP model type with transformers' Auto classes (done on `import mutransformers`).
 
-Distinct model types (`mubert`, `muroberta`, `mugpt2`, `mut5`, `mullama`) mean a saved muP checkpoint can only come back as a
+Distinct model types (`mubert`, `mugpt2`, `mullama`, ... : ``mu`` + upstream's) mean a saved muP checkpoint can only come back as a
 muP model: ``AutoModelForCausalLM.from_pretrained(dir)`` never silently builds an SP one.
 """
 import transformers
 
 
-from .models import bert, gpt2, llama, roberta, t5
+from .models import bert, gpt2, llama, mistral, qwen2, qwen3, roberta, t5
 
-ARCHITECTURES = {"mubert": bert, "muroberta": roberta, "mugpt2": gpt2, "mut5": t5, "mullama": llama}
+ARCHITECTURES = {"mubert": bert, "muroberta": roberta, "mugpt2": gpt2, "mut5": t5, "mullama": llama,
+                 "mumistral": mistral, "muqwen2": qwen2, "muqwen3": qwen3}
 
 
 def register_all():

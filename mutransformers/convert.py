@@ -77,7 +77,7 @@ def to_sp(mu_model):
     for name, module in mu_model.named_modules(remove_duplicate=False):  # T5 shares one embedding module
         if hasattr(module, "sp_scaling"):  # attention: fold scaling / sp_scaling into q
             ratio = module.scaling / sp_modules[name].scaling
-            for weight, view in type(mu_model).mup_query_weights(module):
+            for weight, view in type(mu_model).mup_logit_scale_weights(module):
                 param = _name_of(mu_model, weight)
                 columns = None if view is None else view.shape[-1]  # GPT-2's fused c_attn: the q columns
                 _scale(state, param, columns, ratio)

@@ -63,6 +63,10 @@ def _llama_dims(width):
                 bos_token_id=0, eos_token_id=0)
 
 
+def _qwen3_dims(width):  # head_dim is a field of its own (default 128): it grows with width here as elsewhere
+    return dict(_llama_dims(width), head_dim=width // 4)
+
+
 def _t5_dims(width):
     return dict(vocab_size=VOCAB, d_model=width, d_ff=4 * width, d_kv=width // 4, num_heads=4, num_layers=2,
                 dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
@@ -79,6 +83,11 @@ ARCHS = {
     "roberta": Arch(mt.MuRobertaForMaskedLM, transformers.RobertaForMaskedLM, _roberta_dims, _hidden_and_ffn,
                     masked=True),
     "llama": Arch(mt.MuLlamaForCausalLM, transformers.LlamaForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
+    "mistral": Arch(mt.MuMistralForCausalLM, transformers.MistralForCausalLM, _llama_dims, _hidden_and_ffn,
+                    masked=False),
+    "qwen2": Arch(mt.MuQwen2ForCausalLM, transformers.Qwen2ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
+    "qwen3": Arch(mt.MuQwen3ForCausalLM, transformers.Qwen3ForCausalLM, _qwen3_dims,
+                  lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
                lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
                layers="num_layers"),

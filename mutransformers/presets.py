@@ -63,6 +63,22 @@ PRESETS = {
     "mullama-7b": ("mullama", dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008,
                                    num_attention_heads=32, num_key_value_heads=32, num_hidden_layers=32),
                    {"hidden_size": 256, "intermediate_size": 688, "num_attention_heads": 2}),
+    # the next three keep upstream's query heads per key/value head in the base, so their base width is
+    # a multiple of that group times the head dim (Mistral 4 x 128, Qwen2 7 x 64; Qwen3 2 x 128 fits 256)
+    "mumistral-7b": ("mumistral", dict(vocab_size=32000, hidden_size=4096, intermediate_size=14336,
+                                       num_attention_heads=32, num_key_value_heads=8, num_hidden_layers=32),
+                     {"hidden_size": 512, "intermediate_size": 1792, "num_attention_heads": 4,
+                      "num_key_value_heads": 1}),
+    "muqwen2-0.5b": ("muqwen2", dict(vocab_size=151936, hidden_size=896, intermediate_size=4864,
+                                     num_attention_heads=14, num_key_value_heads=2, num_hidden_layers=24,
+                                     tie_word_embeddings=True),
+                     {"hidden_size": 448, "intermediate_size": 2432, "num_attention_heads": 7,
+                      "num_key_value_heads": 1}),
+    "muqwen3-0.6b": ("muqwen3", dict(vocab_size=151936, hidden_size=1024, intermediate_size=3072,
+                                     num_attention_heads=16, num_key_value_heads=8, head_dim=128,
+                                     num_hidden_layers=28, tie_word_embeddings=True),
+                     {"hidden_size": 256, "intermediate_size": 768, "num_attention_heads": 4,
+                      "num_key_value_heads": 2}),
 }
 
 

@@ -28,7 +28,8 @@ from .core.errors import MuPError
 # the causal-LM / masked-LM / seq2seq head each architecture trains with
 TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMaskedLM",
                   "mugpt2": "AutoModelForCausalLM", "mullama": "AutoModelForCausalLM",
-                  "mut5": "AutoModelForSeq2SeqLM"}
+                  "mut5": "AutoModelForSeq2SeqLM", "mumistral": "AutoModelForCausalLM",
+                  "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

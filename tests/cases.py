@@ -35,6 +35,18 @@ def llama_config(width=32, cls=mt.MuLlamaConfig, **overrides):
     return cls(**fields)
 
 
+def mistral_config(width=32, cls=mt.MuMistralConfig, **overrides):
+    return llama_config(width, cls, **overrides)
+
+
+def qwen2_config(width=32, cls=mt.MuQwen2Config, **overrides):
+    return llama_config(width, cls, **overrides)
+
+
+def qwen3_config(width=32, cls=mt.MuQwen3Config, **overrides):
+    return llama_config(width, cls, **{"head_dim": width // 4, **overrides})
+
+
 def t5_config(width=32, cls=mt.MuT5Config, **overrides):
     fields = dict(vocab_size=VOCAB, d_model=width, d_ff=2 * width, d_kv=width // 4, num_heads=4, num_layers=2,
                   num_labels=3, dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
@@ -144,6 +156,20 @@ CASES += [
     (mt.MuLlamaForQuestionAnswering, transformers.LlamaForQuestionAnswering, llama_config, "qa",
      "AutoModelForQuestionAnswering", {}),
 ]
+for prefix, factory in (("Mistral", mistral_config), ("Qwen2", qwen2_config), ("Qwen3", qwen3_config)):
+    CASES += [
+        (getattr(mt, f"Mu{prefix}Model"), getattr(transformers, f"{prefix}Model"), factory, "base", "AutoModel", {}),
+        (getattr(mt, f"Mu{prefix}ForCausalLM"), getattr(transformers, f"{prefix}ForCausalLM"), factory, "lm",
+         "AutoModelForCausalLM", {}),
+        (getattr(mt, f"Mu{prefix}ForCausalLM"), getattr(transformers, f"{prefix}ForCausalLM"), factory, "lm",
+         "AutoModelForCausalLM", {"tie_word_embeddings": True}),
+        (getattr(mt, f"Mu{prefix}ForSequenceClassification"), getattr(transformers, f"{prefix}ForSequenceClassification"),
+         factory, "seqcls", "AutoModelForSequenceClassification", {}),
+        (getattr(mt, f"Mu{prefix}ForTokenClassification"), getattr(transformers, f"{prefix}ForTokenClassification"),
+         factory, "token", "AutoModelForTokenClassification", {}),
+        (getattr(mt, f"Mu{prefix}ForQuestionAnswering"), getattr(transformers, f"{prefix}ForQuestionAnswering"),
+         factory, "qa", "AutoModelForQuestionAnswering", {}),
+    ]
 CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "") for case in CASES]
 
 
@@ -153,6 +179,8 @@ def base_of(config_factory, width):
         return {"n_embd": width}
     if config_factory is t5_config:
         return {"d_model": width, "d_ff": 2 * width, "d_kv": width // 4}
+    if config_factory is qwen3_config:
+        return {"hidden_size": width, "intermediate_size": 2 * width, "head_dim": width // 4}
     return {"hidden_size": width, "intermediate_size": 2 * width}
 
 

@@ -46,6 +46,12 @@ class MuPreTrainedModel:
         """Views of ``module``'s query projection weights, as (parameter, view) pairs."""
         return []
 
+    @classmethod
+    def mup_logit_scale_weights(cls, module) -> list:
+        """Where ``to_sp`` folds the attention scale, as (parameter, view) pairs: the query projection,
+        unless a norm follows it (Qwen3's q_norm: its gain then carries the factor)."""
+        return cls.mup_query_weights(module)
+
     @staticmethod
     def mup_branch_outputs(block) -> list:
         """The output projections of ``block``'s residual branches (each feeds a residual add)."""

@@ -1,0 +1,57 @@
+"""The Llama descendants (Mistral, Qwen2, Qwen3): what each adds to Llama, and its muP trap."""
+import pytest
+import torch
+import transformers
+
+import mutransformers as mt
+from cases import inputs_for, mistral_config, qwen2_config, qwen3_config, tensors_of
+
+
+def _lr_of(optimizer, param) -> float:
+    return next(g["lr"] for g in optimizer.param_groups if any(p is param for p in g["params"]))
+
+
+def test_qwen3_qk_norm_gains_are_vector_like_and_hidden_weights_are_not():
+    model = mt.MuQwen3ForCausalLM(qwen3_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64,
+                                                                "head_dim": 8}))
+    attention = model.model.layers[0].self_attn
+    assert attention.q_norm.weight.infshape.ninf() == 1 and attention.q_norm.weight.infshape.width_mult() == 4
+    optimizer = mt.MuAdamW(model.parameters(), lr=1e-2)
+    assert _lr_of(optimizer, attention.q_norm.weight) == _lr_of(optimizer, attention.k_norm.weight) == 1e-2
+    assert _lr_of(optimizer, attention.q_proj.weight) == pytest.approx(1e-2 / 4)
+    assert attention.scaling == pytest.approx(8 ** 0.5 / 32)  # attn_mult sqrt(base d_head) / d_head
+
+
+def test_qwen3_refuses_query_zero_init_and_names_why():
+    with pytest.raises(mt.MuPError, match=r"QK-norm: q_norm\(0\) is 0, but its slope there is 1/sqrt\(rms_norm_eps\) "
+                                          r"= 1000"):
+        qwen3_config(rms_norm_eps=1e-6, query_zero_init=True)
+    model = mt.MuMistralForCausalLM(mistral_config(query_zero_init=True))  # no QK-norm: allowed
+    assert model.model.layers[0].self_attn.q_proj.weight.abs().max() == 0
+
+
+def test_qwen2_attention_biases_are_vector_like():
+    model = mt.MuQwen2ForCausalLM(qwen2_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64}))
+    attention = model.model.layers[0].self_attn
+    for bias in (attention.q_proj.bias, attention.k_proj.bias, attention.v_proj.bias):
+        assert bias.infshape.ninf() == 1
+    assert attention.o_proj.bias is None  # upstream: biases on q, k, v only
+    optimizer = mt.MuAdamW(model.parameters(), lr=1e-2)
+    assert _lr_of(optimizer, attention.q_proj.bias) == 1e-2
+
+
+def test_mistral_with_a_short_sliding_window_equals_upstream_at_base_width_and_scales_beyond():
+    window = dict(sliding_window=3)
+    sp_model = transformers.MistralForCausalLM(mistral_config(cls=transformers.MistralConfig, **window)).eval()
+    mu_model = mt.MuMistralForCausalLM(mistral_config(**window)).eval()
+    mu_model.load_state_dict(sp_model.state_dict())
+    inputs = inputs_for("lm")
+    sp_out, mu_out = tensors_of(sp_model(**inputs)), tensors_of(mu_model(**inputs))
+    for key in sp_out:
+        assert (sp_out[key] - mu_out[key]).abs().max() <= 1e-5, key
+    no_window = mt.MuMistralForCausalLM(mistral_config(sliding_window=None)).eval()
+    no_window.load_state_dict(sp_model.state_dict())
+    assert (no_window(**inputs).logits - mu_out["logits"]).abs().max() > 1e-3  # the window did act
+    wide = mt.MuMistralForCausalLM(mistral_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64},
+                                                  **window))
+    assert wide.model.layers[0].self_attn.scaling == pytest.approx(8 ** 0.5 / 32)

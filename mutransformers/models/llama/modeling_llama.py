@@ -11,12 +11,9 @@ from ...core import MuPreTrainedModel
 from .configuration_llama import MuLlamaConfig
 
 
-class MuLlamaPreTrainedModel(MuPreTrainedModel, upstream.LlamaPreTrainedModel):
-    config_class = MuLlamaConfig
-    config: MuLlamaConfig
-    mup_attention_classes = (upstream.LlamaAttention,)
-    mup_residual_blocks = (upstream.LlamaDecoderLayer,)
-    coord_check_modules = {"mlp": (upstream.LlamaMLP,)}  # activations the coordinate check records
+class LlamaStyleModules:
+    """Where the muP edits land in a Llama-shaped decoder (Llama, Mistral, Qwen2, Qwen3): the query
+    projection ``q_proj`` and the residual branches' outputs ``o_proj`` and ``down_proj``."""
 
     @staticmethod
     def mup_query_weights(module):
@@ -25,6 +22,14 @@ class MuLlamaPreTrainedModel(MuPreTrainedModel, upstream.LlamaPreTrainedModel):
     @staticmethod
     def mup_branch_outputs(block):
         return [block.self_attn.o_proj, block.mlp.down_proj]
+
+
+class MuLlamaPreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.LlamaPreTrainedModel):
+    config_class = MuLlamaConfig
+    config: MuLlamaConfig
+    mup_attention_classes = (upstream.LlamaAttention,)
+    mup_residual_blocks = (upstream.LlamaDecoderLayer,)
+    coord_check_modules = {"mlp": (upstream.LlamaMLP,)}  # activations the coordinate check records
 
 
 class MuLlamaModel(MuLlamaPreTrainedModel, upstream.LlamaModel):

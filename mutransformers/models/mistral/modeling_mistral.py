@@ -6,23 +6,16 @@ size of q.k, so the 1/d_head scale holds as is; grouped-query attention and RMSN
 from transformers.models.mistral import modeling_mistral as upstream
 
 from ...core import MuPreTrainedModel
+from ..llama.modeling_llama import LlamaStyleModules
 from .configuration_mistral import MuMistralConfig
 
 
-class MuMistralPreTrainedModel(MuPreTrainedModel, upstream.MistralPreTrainedModel):
+class MuMistralPreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.MistralPreTrainedModel):
     config_class = MuMistralConfig
     config: MuMistralConfig
     mup_attention_classes = (upstream.MistralAttention,)
     mup_residual_blocks = (upstream.MistralDecoderLayer,)
     coord_check_modules = {"mlp": (upstream.MistralMLP,)}
-
-    @staticmethod
-    def mup_query_weights(module):
-        return [(module.q_proj.weight, None)]
-
-    @staticmethod
-    def mup_branch_outputs(block):
-        return [block.self_attn.o_proj, block.mlp.down_proj]
 
 
 class MuMistralModel(MuMistralPreTrainedModel, upstream.MistralModel):

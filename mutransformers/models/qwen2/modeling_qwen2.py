@@ -8,23 +8,16 @@ LR, as muP trains every bias.
 from transformers.models.qwen2 import modeling_qwen2 as upstream
 
 from ...core import MuPreTrainedModel
+from ..llama.modeling_llama import LlamaStyleModules
 from .configuration_qwen2 import MuQwen2Config
 
 
-class MuQwen2PreTrainedModel(MuPreTrainedModel, upstream.Qwen2PreTrainedModel):
+class MuQwen2PreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.Qwen2PreTrainedModel):
     config_class = MuQwen2Config
     config: MuQwen2Config
     mup_attention_classes = (upstream.Qwen2Attention,)
     mup_residual_blocks = (upstream.Qwen2DecoderLayer,)
     coord_check_modules = {"mlp": (upstream.Qwen2MLP,)}
-
-    @staticmethod
-    def mup_query_weights(module):
-        return [(module.q_proj.weight, None)]
-
-    @staticmethod
-    def mup_branch_outputs(block):
-        return [block.self_attn.o_proj, block.mlp.down_proj]
 
 
 class MuQwen2Model(MuQwen2PreTrainedModel, upstream.Qwen2Model):

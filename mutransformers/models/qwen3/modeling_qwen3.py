@@ -16,10 +16,11 @@ Qwen3 normalizes every query and key head by an RMSNorm over ``head_dim`` before
 from transformers.models.qwen3 import modeling_qwen3 as upstream
 
 from ...core import MuPreTrainedModel
+from ..llama.modeling_llama import LlamaStyleModules
 from .configuration_qwen3 import MuQwen3Config
 
 
-class MuQwen3PreTrainedModel(MuPreTrainedModel, upstream.Qwen3PreTrainedModel):
+class MuQwen3PreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.Qwen3PreTrainedModel):
     config_class = MuQwen3Config
     config: MuQwen3Config
     mup_attention_classes = (upstream.Qwen3Attention,)
@@ -27,16 +28,8 @@ class MuQwen3PreTrainedModel(MuPreTrainedModel, upstream.Qwen3PreTrainedModel):
     coord_check_modules = {"mlp": (upstream.Qwen3MLP,)}
 
     @staticmethod
-    def mup_query_weights(module):
-        return [(module.q_proj.weight, None)]
-
-    @staticmethod
     def mup_logit_scale_weights(module):
         return [(module.q_norm.weight, None)]  # q_proj's scale is normalized away; RoPE is linear in q
-
-    @staticmethod
-    def mup_branch_outputs(block):
-        return [block.self_attn.o_proj, block.mlp.down_proj]
 
 
 class MuQwen3Model(MuQwen3PreTrainedModel, upstream.Qwen3Model):

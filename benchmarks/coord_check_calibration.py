@@ -40,7 +40,8 @@ def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False)
     if depth:
         rows = cc.run_depth(arch, DEPTHS, variant, width=DEPTH_WIDTH, steps=steps, lr=lr, seeds=2, progress=False)
     else:
-        rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=2 if variant == "mup" else 1, progress=False)
+        seeds = cc.ARCHS[arch].check_seeds if variant == "mup" else 1
+        rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=seeds, progress=False)
     result = cc.check(rows, axis="depth" if depth else "width")
     judged = [s for s in result.change_slopes if s["kind"] not in CHANGE_GROWTH_ONLY_KINDS]
     logits = [s for s in result.change_slopes if s["kind"] in CHANGE_GROWTH_ONLY_KINDS]
@@ -51,7 +52,7 @@ def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False)
 
 
 ARCH_NAMES = {"gpt2": "GPT-2", "bert": "BERT", "roberta": "RoBERTa", "t5": "T5", "llama": "Llama", "mistral": "Mistral",
-              "qwen2": "Qwen2", "qwen3": "Qwen3"}
+              "qwen2": "Qwen2", "qwen3": "Qwen3", "olmo2": "OLMo-2"}
 VARIANT_NAMES = {"mup": "muP (2 seeds)", "sp": "SP (transformers model, plain Adam)",
                  "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention (`mup_attn_sqrt_d`)",
                  "mup_linear_readout": "muP, `nn.Linear` readout (`mup_linear_readout`)",
@@ -85,6 +86,7 @@ def main():
     parser.add_argument("--lr", type=float, help="default 1e-2; with --depth 1e-3")
     parser.add_argument("--depth", action="store_true", help="across depth (CompleteP) instead of width")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--archs", nargs="+", help="measure only these and merge them into --out (default: all, anew)")
     parser.add_argument("--out", help="default docs/coord_check_calibration.json (--depth: docs/coord_check_depth.json)")
     args = parser.parse_args()
     lr = args.lr or (1e-3 if args.depth else 1e-2)
@@ -93,12 +95,17 @@ def main():
     start = time.perf_counter()
     table = {}
     archs, variants = (DEPTH_ARCHS, DEPTH_VARIANTS) if args.depth else (sorted(cc.ARCHS), VARIANTS)
+    earlier_seconds = 0.0
+    if args.archs:  # re-measure these, keep the file's other architectures (the time adds up)
+        earlier = json.loads(open(out).read())
+        table, earlier_seconds, archs = earlier["table"], earlier["seconds"], args.archs
     for arch in tqdm(archs, desc="architectures"):
         table[arch] = {variant: measure(arch, variant, args.steps, lr, args.depth) for variant in variants}
     sizes = {"axis": "depth", "depths": DEPTHS, "width": DEPTH_WIDTH} if args.depth else {"widths": WIDTHS}
+    table = dict(sorted(table.items()))
     record = {**sizes, "steps": args.steps, "optimizer": "adam", "lr": lr,
               "max_slope": cc.MAX_SLOPE, "max_change_slope": cc.MAX_CHANGE_SLOPE,
-              "seconds": round(time.perf_counter() - start, 1), "table": table}
+              "seconds": round(earlier_seconds + time.perf_counter() - start, 1), "table": table}
     with open(out, "w") as f:
         json.dump(record, f, indent=1)
     print(f"{'arch':<8} {'variant':<19} {'size max':>9} {'change min':>11} {'change max':>11} {'attn-logit chg':>15}  verdict")

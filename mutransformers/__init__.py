@@ -9,6 +9,7 @@ from .models.bert import *  # noqa: F401,F403  (Mu* classes)
 from .models.gpt2 import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
 from .models.mistral import *  # noqa: F401,F403
+from .models.olmo2 import *  # noqa: F401,F403
 from .models.qwen2 import *  # noqa: F401,F403
 from .models.qwen3 import *  # noqa: F401,F403
 from .models.roberta import *  # noqa: F401,F403

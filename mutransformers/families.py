@@ -40,6 +40,9 @@ class Arch:
     masked: bool  # masked LM (else causal, or seq2seq for T5: labels are the input)
     seq2seq: bool = False  # encoder-decoder: the sweeps train it as a prefix LM (see sweep/data.py)
     layers: str = "num_hidden_layers"  # the config's layer count (T5: the decoder follows the encoder)
+    # initializations the coordinate check averages muP over: OLMo-2's unnormalized MLP input starts at the
+    # embeddings' 0.02, so its MLP output starts near 1e-4 and grows ~1000x in 8 steps, with seed noise to match
+    check_seeds: int = 2
 
 
 def _gpt2_dims(width):
@@ -88,6 +91,8 @@ ARCHS = {
     "qwen2": Arch(mt.MuQwen2ForCausalLM, transformers.Qwen2ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
     "qwen3": Arch(mt.MuQwen3ForCausalLM, transformers.Qwen3ForCausalLM, _qwen3_dims,
                   lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
+    "olmo2": Arch(mt.MuOlmo2ForCausalLM, transformers.Olmo2ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False,
+                  check_seeds=4),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
                lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
                layers="num_layers"),

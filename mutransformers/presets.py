@@ -79,6 +79,10 @@ PRESETS = {
                                      num_hidden_layers=28, tie_word_embeddings=True),
                      {"hidden_size": 256, "intermediate_size": 768, "num_attention_heads": 4,
                       "num_key_value_heads": 2}),
+    "muolmo2-1b": ("muolmo2", dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192,
+                                   num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=16),
+                   {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 2,
+                    "num_key_value_heads": 2}),
 }
 
 

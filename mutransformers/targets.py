@@ -29,7 +29,8 @@ from .core.errors import MuPError
 TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMaskedLM",
                   "mugpt2": "AutoModelForCausalLM", "mullama": "AutoModelForCausalLM",
                   "mut5": "AutoModelForSeq2SeqLM", "mumistral": "AutoModelForCausalLM",
-                  "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM"}
+                  "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM",
+                  "muolmo2": "AutoModelForCausalLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

@@ -39,6 +39,10 @@ def mistral_config(width=32, cls=mt.MuMistralConfig, **overrides):
     return llama_config(width, cls, **overrides)
 
 
+def olmo2_config(width=32, cls=mt.MuOlmo2Config, **overrides):
+    return llama_config(width, cls, **overrides)
+
+
 def qwen2_config(width=32, cls=mt.MuQwen2Config, **overrides):
     return llama_config(width, cls, **overrides)
 
@@ -170,6 +174,14 @@ for prefix, factory in (("Mistral", mistral_config), ("Qwen2", qwen2_config), ("
         (getattr(mt, f"Mu{prefix}ForQuestionAnswering"), getattr(transformers, f"{prefix}ForQuestionAnswering"),
          factory, "qa", "AutoModelForQuestionAnswering", {}),
     ]
+CASES += [
+    (mt.MuOlmo2Model, transformers.Olmo2Model, olmo2_config, "base", "AutoModel", {}),
+    (mt.MuOlmo2ForCausalLM, transformers.Olmo2ForCausalLM, olmo2_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuOlmo2ForCausalLM, transformers.Olmo2ForCausalLM, olmo2_config, "lm", "AutoModelForCausalLM",
+     {"tie_word_embeddings": True}),
+    (mt.MuOlmo2ForSequenceClassification, transformers.Olmo2ForSequenceClassification, olmo2_config, "seqcls",
+     "AutoModelForSequenceClassification", {}),
+]
 CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "") for case in CASES]
 
 

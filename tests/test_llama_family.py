@@ -1,10 +1,10 @@
-"""The Llama descendants (Mistral, Qwen2, Qwen3): what each adds to Llama, and its muP trap."""
+"""The Llama descendants (Mistral, Qwen2, Qwen3, OLMo-2): what each adds to Llama, and its muP trap."""
 import pytest
 import torch
 import transformers
 
 import mutransformers as mt
-from cases import inputs_for, mistral_config, qwen2_config, qwen3_config, tensors_of
+from cases import inputs_for, mistral_config, olmo2_config, qwen2_config, qwen3_config, tensors_of
 
 
 def _lr_of(optimizer, param) -> float:
@@ -55,3 +55,18 @@ def test_mistral_with_a_short_sliding_window_equals_upstream_at_base_width_and_s
     wide = mt.MuMistralForCausalLM(mistral_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64},
                                                   **window))
     assert wide.model.layers[0].self_attn.scaling == pytest.approx(8 ** 0.5 / 32)
+
+
+def test_olmo2_whole_projection_qk_norm_is_vector_like_and_its_traps_are_refused():
+    base = {"hidden_size": 32, "intermediate_size": 64}
+    model = mt.MuOlmo2ForCausalLM(olmo2_config(128, mup_base=base))
+    attention = model.model.layers[0].self_attn
+    assert attention.q_norm.weight.shape == (128,) and attention.q_norm.weight.infshape.ninf() == 1
+    assert attention.k_norm.weight.infshape.width_mult() == 4  # 2 kv heads x d_head 32 over 2 x 8
+    optimizer = mt.MuAdamW(model.parameters(), lr=1e-2)
+    assert _lr_of(optimizer, attention.q_norm.weight) == 1e-2
+    assert _lr_of(optimizer, attention.q_proj.weight) == pytest.approx(1e-2 / 4)
+    with pytest.raises(mt.MuPError, match=r"OLMo-2's QK-norm: q_norm\(0\) is 0"):
+        olmo2_config(query_zero_init=True)
+    with pytest.raises(mt.MuPError, match=r"OLMo-2 normalizes each sublayer's output and not its input"):
+        olmo2_config(128, mup_base={**base, "num_hidden_layers": 1})

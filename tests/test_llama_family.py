@@ -23,8 +23,8 @@ def test_qwen3_qk_norm_gains_are_vector_like_and_hidden_weights_are_not():
 
 
 def test_qwen3_refuses_query_zero_init_and_names_why():
-    with pytest.raises(mt.MuPError, match=r"QK-norm: q_norm\(0\) is 0, but its slope there is 1/sqrt\(rms_norm_eps\) "
-                                          r"= 1000"):
+    with pytest.raises(mt.MuPError, match=r"MuQwen3Config's QK-norm: q_norm\(0\) is 0, but its slope there is "
+                                          r"1/sqrt\(rms_norm_eps\) = 1000"):
         qwen3_config(rms_norm_eps=1e-6, query_zero_init=True)
     model = mt.MuMistralForCausalLM(mistral_config(query_zero_init=True))  # no QK-norm: allowed
     assert model.model.layers[0].self_attn.q_proj.weight.abs().max() == 0
@@ -66,7 +66,7 @@ def test_olmo2_whole_projection_qk_norm_is_vector_like_and_its_traps_are_refused
     optimizer = mt.MuAdamW(model.parameters(), lr=1e-2)
     assert _lr_of(optimizer, attention.q_norm.weight) == 1e-2
     assert _lr_of(optimizer, attention.q_proj.weight) == pytest.approx(1e-2 / 4)
-    with pytest.raises(mt.MuPError, match=r"OLMo-2's QK-norm: q_norm\(0\) is 0"):
+    with pytest.raises(mt.MuPError, match=r"MuOlmo2Config's QK-norm: q_norm\(0\) is 0"):
         olmo2_config(query_zero_init=True)
     with pytest.raises(mt.MuPError, match=r"OLMo-2 normalizes each sublayer's output and not its input"):
         olmo2_config(128, mup_base={**base, "num_hidden_layers": 1})

@@ -5,7 +5,7 @@ widths, the head field, grouped-query attention and the base's own head dim; the
 """
 from transformers import LlamaConfig
 
-from ...core import MuConfigMixin
+from ...core import MuConfigMixin, MuPError
 
 
 class LlamaStyleMuP:
@@ -30,6 +30,21 @@ class LlamaStyleMuP:
         if "head_dim" not in (self.mup_base or {}) and self.head_dim == self.hidden_size // self.num_attention_heads:
             base.head_dim = base.hidden_size // base.num_attention_heads
         return base
+
+
+class QKNormMuP:
+    """For decoders that RMS-normalize q and k (Qwen3 per head, OLMo-2 over the projection): refuses
+    ``query_zero_init``. RMSNorm maps 0 to 0 with slope 1/sqrt(eps), so the first small update of a zero
+    query would become a full-size normalized query at once."""
+
+    def validate_mup(self):
+        super().validate_mup()
+        ### muP: a zero query meets q_norm, whose Jacobian at 0 is 1/sqrt(eps)
+        if self.query_zero_init:
+            raise MuPError(f"query_zero_init=True with {type(self).__name__}'s QK-norm: q_norm(0) is 0, but its slope "
+                           f"there is 1/sqrt(rms_norm_eps) = {self.rms_norm_eps ** -0.5:.0f}, so the first update jumps "
+                           "the normalized query to full size. Leave query_zero_init False (the default) for QK-norm "
+                           "architectures.")
 
 
 class MuLlamaConfig(LlamaStyleMuP, MuConfigMixin, LlamaConfig):

@@ -7,9 +7,11 @@ from .auto import ARCHITECTURES, AutoConfig, register_all
 from .core import MuConfigMixin, MuPError, MuPreTrainedModel, make_base_shapes, set_base_shapes
 from .models.bert import *  # noqa: F401,F403  (Mu* classes)
 from .models.gpt2 import *  # noqa: F401,F403
+from .models.gpt_neox import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
 from .models.mistral import *  # noqa: F401,F403
 from .models.olmo2 import *  # noqa: F401,F403
+from .models.phi3 import *  # noqa: F401,F403
 from .models.qwen2 import *  # noqa: F401,F403
 from .models.qwen3 import *  # noqa: F401,F403
 from .models.roberta import *  # noqa: F401,F403

@@ -79,11 +79,12 @@ def to_sp(mu_model):
             ratio = module.scaling / sp_modules[name].scaling
             for weight, view in type(mu_model).mup_logit_scale_weights(module):
                 param = _name_of(mu_model, weight)
-                columns = None if view is None else view.shape[-1]  # GPT-2's fused c_attn: the q columns
-                _scale(state, param, columns, ratio)
+                mask = _view_mask(weight, view)  # a fused q/k/v weight: only the query's entries
+                state[param] = torch.where(mask, state[param] * ratio, state[param])
                 bias = param[:-len("weight")] + "bias"
                 if bias in state:
-                    _scale(state, bias, columns, ratio)
+                    outputs = _output_mask(mask, state[bias].numel())
+                    state[bias] = torch.where(outputs, state[bias] * ratio, state[bias])
         elif isinstance(module, MuEmbedding) and module.input_mult != 1.0:
             state[f"{name}.weight"] = state[f"{name}.weight"] * module.input_mult
         if isinstance(module, ResidualBranchOutput) and module.branch_multiplier != 1.0:
@@ -115,11 +116,17 @@ def _name_of(model, tensor) -> str:
     raise MuPError("query weight not found among the model's parameters")
 
 
-def _scale(state, name, columns, ratio):
-    """Multiplies a weight (or only its first ``columns`` output columns / bias entries) by ``ratio``."""
-    if columns is None:
-        state[name] = state[name] * ratio
-        return
-    tensor = state[name].clone()
-    tensor[..., :columns] *= ratio
-    state[name] = tensor
+def _view_mask(weight, view):
+    """True where ``view`` (a view of ``weight``, any strides; None: all of it) reads ``weight``."""
+    mask = torch.zeros(weight.shape, dtype=torch.bool)
+    if view is None:
+        return mask.fill_(True)
+    mask.as_strided(view.size(), view.stride(), view.storage_offset() - weight.storage_offset()).fill_(True)
+    return mask
+
+
+def _output_mask(mask, bias_size: int):
+    """The bias entries of the outputs a weight mask covers: the weight dim the bias runs along (Linear's
+    first, Conv1D's last; a fused weight is never square)."""
+    dim = 0 if mask.shape[0] == bias_size else mask.dim() - 1
+    return mask.any(dim=1 - dim) if mask.dim() == 2 else mask

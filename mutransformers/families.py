@@ -70,6 +70,12 @@ def _qwen3_dims(width):  # head_dim is a field of its own (default 128): it grow
     return dict(_llama_dims(width), head_dim=width // 4)
 
 
+def _gpt_neox_dims(width):
+    return dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=4 * width, num_attention_heads=4,
+                num_hidden_layers=2, max_position_embeddings=128, hidden_dropout=0.0, attention_dropout=0.0,
+                bos_token_id=0, eos_token_id=0)
+
+
 def _t5_dims(width):
     return dict(vocab_size=VOCAB, d_model=width, d_ff=4 * width, d_kv=width // 4, num_heads=4, num_layers=2,
                 dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
@@ -93,6 +99,9 @@ ARCHS = {
                   lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
     "olmo2": Arch(mt.MuOlmo2ForCausalLM, transformers.Olmo2ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False,
                   check_seeds=4),
+    "phi3": Arch(mt.MuPhi3ForCausalLM, transformers.Phi3ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
+    "gpt_neox": Arch(mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, _gpt_neox_dims, _hidden_and_ffn,
+                     masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
                lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
                layers="num_layers"),

@@ -79,6 +79,15 @@ PRESETS = {
                                      num_hidden_layers=28, tie_word_embeddings=True),
                      {"hidden_size": 256, "intermediate_size": 768, "num_attention_heads": 4,
                       "num_key_value_heads": 2}),
+    "muphi3-mini": ("muphi3", dict(vocab_size=32064, hidden_size=3072, intermediate_size=8192, num_attention_heads=32,
+                                   num_key_value_heads=32, num_hidden_layers=32),
+                    {"hidden_size": 384, "intermediate_size": 1024, "num_attention_heads": 4,
+                     "num_key_value_heads": 4}),  # head dim 96: the base is 4 heads wide
+    "mupythia-1b": ("mugpt_neox", dict(vocab_size=50304, hidden_size=2048, intermediate_size=8192,
+                                       num_attention_heads=8, num_hidden_layers=16,
+                                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
+                                                        "partial_rotary_factor": 0.25}),
+                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 1}),  # head dim 256
     "muolmo2-1b": ("muolmo2", dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192,
                                    num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=16),
                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 2,

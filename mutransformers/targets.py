@@ -30,7 +30,8 @@ TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMa
                   "mugpt2": "AutoModelForCausalLM", "mullama": "AutoModelForCausalLM",
                   "mut5": "AutoModelForSeq2SeqLM", "mumistral": "AutoModelForCausalLM",
                   "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM",
-                  "muolmo2": "AutoModelForCausalLM"}
+                  "muolmo2": "AutoModelForCausalLM", "muphi3": "AutoModelForCausalLM",
+                  "mugpt_neox": "AutoModelForCausalLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

@@ -43,12 +43,25 @@ def olmo2_config(width=32, cls=mt.MuOlmo2Config, **overrides):
     return llama_config(width, cls, **overrides)
 
 
+def phi3_config(width=32, cls=mt.MuPhi3Config, **overrides):
+    return llama_config(width, cls, **overrides)
+
+
 def qwen2_config(width=32, cls=mt.MuQwen2Config, **overrides):
     return llama_config(width, cls, **overrides)
 
 
 def qwen3_config(width=32, cls=mt.MuQwen3Config, **overrides):
     return llama_config(width, cls, **{"head_dim": width // 4, **overrides})
+
+
+def gpt_neox_config(width=32, cls=mt.MuGPTNeoXConfig, **overrides):
+    fields = dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=2 * width, num_attention_heads=4,
+                  num_hidden_layers=2, max_position_embeddings=32, num_labels=3, hidden_dropout=0.0,
+                  attention_dropout=0.0, classifier_dropout=0.0, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                  rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5})
+    fields.update(overrides)
+    return cls(**fields)
 
 
 def t5_config(width=32, cls=mt.MuT5Config, **overrides):
@@ -181,6 +194,30 @@ CASES += [
      {"tie_word_embeddings": True}),
     (mt.MuOlmo2ForSequenceClassification, transformers.Olmo2ForSequenceClassification, olmo2_config, "seqcls",
      "AutoModelForSequenceClassification", {}),
+]
+CASES += [
+    (mt.MuPhi3Model, transformers.Phi3Model, phi3_config, "base", "AutoModel", {}),
+    (mt.MuPhi3ForCausalLM, transformers.Phi3ForCausalLM, phi3_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuPhi3ForCausalLM, transformers.Phi3ForCausalLM, phi3_config, "lm", "AutoModelForCausalLM",
+     {"tie_word_embeddings": True}),
+    (mt.MuPhi3ForSequenceClassification, transformers.Phi3ForSequenceClassification, phi3_config, "seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuPhi3ForTokenClassification, transformers.Phi3ForTokenClassification, phi3_config, "token",
+     "AutoModelForTokenClassification", {}),
+]
+CASES += [
+    (mt.MuGPTNeoXModel, transformers.GPTNeoXModel, gpt_neox_config, "base", "AutoModel", {}),
+    (mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, gpt_neox_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, gpt_neox_config, "lm", "AutoModelForCausalLM",
+     {"tie_word_embeddings": True}),
+    (mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, gpt_neox_config, "lm", "AutoModelForCausalLM",
+     {"use_parallel_residual": False}),
+    (mt.MuGPTNeoXForSequenceClassification, transformers.GPTNeoXForSequenceClassification, gpt_neox_config,
+     "seqcls", "AutoModelForSequenceClassification", {}),
+    (mt.MuGPTNeoXForTokenClassification, transformers.GPTNeoXForTokenClassification, gpt_neox_config, "token",
+     "AutoModelForTokenClassification", {}),
+    (mt.MuGPTNeoXForQuestionAnswering, transformers.GPTNeoXForQuestionAnswering, gpt_neox_config, "qa",
+     "AutoModelForQuestionAnswering", {}),
 ]
 CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "") for case in CASES]
 

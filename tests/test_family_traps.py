@@ -1,10 +1,11 @@
-"""The Llama descendants (Mistral, Qwen2, Qwen3, OLMo-2): what each adds to Llama, and its muP trap."""
+"""The newer families (Mistral, Qwen2, Qwen3, OLMo-2, Phi-3, GPT-NeoX): what each adds to Llama, and its
+muP trap."""
 import pytest
 import torch
 import transformers
 
 import mutransformers as mt
-from cases import inputs_for, mistral_config, olmo2_config, qwen2_config, qwen3_config, tensors_of
+from cases import gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
 
 
 def _lr_of(optimizer, param) -> float:
@@ -70,3 +71,28 @@ def test_olmo2_whole_projection_qk_norm_is_vector_like_and_its_traps_are_refused
         olmo2_config(query_zero_init=True)
     with pytest.raises(mt.MuPError, match=r"OLMo-2 normalizes each sublayer's output and not its input"):
         olmo2_config(128, mup_base={**base, "num_hidden_layers": 1})
+
+
+def test_phi3_fused_qkv_is_one_hidden_weight_and_its_query_rows_are_the_query():
+    model = mt.MuPhi3ForCausalLM(phi3_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64},
+                                             query_zero_init=True))
+    attention = model.model.layers[0].self_attn
+    qkv = attention.qkv_proj.weight  # rows: q (4 heads x 32), k and v (2 kv heads x 32 each)
+    assert qkv.shape == (256, 128) and qkv.infshape.ninf() == 2 and qkv.infshape.width_mult() == 4
+    assert qkv[:128].abs().max() == 0 and qkv[128:].abs().min() > 0  # query_zero_init: the query rows only
+    assert model.model.layers[0].mlp.gate_up_proj.weight.infshape.ninf() == 2
+    plain = mt.to_sp(mt.MuPhi3ForCausalLM(phi3_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64})))
+    assert type(plain) is transformers.Phi3ForCausalLM
+
+
+def test_gpt_neox_query_is_the_first_head_size_rows_of_every_heads_block():
+    model = mt.MuGPTNeoXForCausalLM(gpt_neox_config(128, mup_base={"hidden_size": 32, "intermediate_size": 64},
+                                                    query_zero_init=True))
+    attention = model.gpt_neox.layers[0].attention
+    per_head = attention.query_key_value.weight.view(4, 3, 32, 128)  # (heads, q/k/v, head_size, width)
+    assert per_head[:, 0].abs().max() == 0 and per_head[:, 1:].abs().min() > 0
+    assert attention.query_key_value.weight.infshape.ninf() == 2 and attention.scaling == pytest.approx(8 ** 0.5 / 32)
+    blocks = model.gpt_neox.layers
+    deep = mt.MuGPTNeoXForCausalLM(gpt_neox_config(32, num_hidden_layers=8, mup_base={"num_hidden_layers": 2}))
+    multipliers = {m.branch_multiplier for m in deep.modules() if hasattr(m, "branch_multiplier")}
+    assert multipliers == {0.25} and len(blocks) == 2  # CompleteP on both parallel branches

@@ -33,14 +33,15 @@ def _coord_check_plan(args):
 
 def coord_check_command(args) -> int:
     axis, sizes, variants, lr = _coord_check_plan(args)
+    seeds = args.seeds or (cc.ARCHS[args.arch].check_seeds if axis == "width" else 1)
     results = {}
     for variant in variants:
         if axis == "width":
             rows = cc.run(args.arch, sizes, variant, steps=args.steps, optimizer=args.optimizer, lr=lr,
-                          seeds=args.seeds)
+                          seeds=seeds)
         else:
             rows = cc.run_depth(args.arch, sizes, variant, width=(args.widths or [128])[0], steps=args.steps, lr=lr,
-                                seeds=args.seeds)
+                                seeds=seeds)
         results[variant] = (rows, cc.check(rows, max_slope=args.max_slope, max_change_slope=args.max_change_slope,
                                            axis=axis))
     out = Path(args.out)
@@ -48,7 +49,7 @@ def coord_check_command(args) -> int:
     where = "" if axis == "width" else f" width {(args.widths or [128])[0]}, depth base {min(sizes)},"
     cc.plot_coords(results, out, title=f"{args.arch}:{where} {args.optimizer} lr={lr}, {args.steps} steps", axis=axis)
     record = {"arch": args.arch, "axis": axis, axis + "s": sizes, "steps": args.steps, "optimizer": args.optimizer,
-              "lr": lr, "seeds": args.seeds, "max_slope": args.max_slope,
+              "lr": lr, "seeds": seeds, "max_slope": args.max_slope,
               "max_change_slope": args.max_change_slope,
               "variants": {v: {"passed": res.passed, "worst": res.worst[:20], "slopes": res.slopes,
                                "change_worst": res.change_worst[:20], "change_slopes": res.change_slopes, "rows": rows}
@@ -219,7 +220,9 @@ def main(argv=None) -> int:
                        help="training steps; 1/sqrt(d) attention shows only after ~6")
     coord.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="muP optimizer (SP: torch's)")
     coord.add_argument("--lr", type=float, help="learning rate of the base model (default 1e-2; with --depths 1e-3)")
-    coord.add_argument("--seeds", type=int, default=1, help="average sizes over this many initializations")
+    coord.add_argument("--seeds", type=int,
+                       help="average sizes over this many initializations (default: the architecture's calibrated "
+                            "count across width, 2, OLMo-2 4; 1 across depth)")
     coord.add_argument("--variants", nargs="+", choices=sorted({*cc.VARIANTS, *cc.DEPTH_VARIANTS}),
                        help="parametrizations to check; the negative controls must fail (default: sp mup; with "
                             "--depths: mup completep)")

@@ -80,13 +80,16 @@ def to_sp(mu_model):
             for weight, view in type(mu_model).mup_logit_scale_weights(module):
                 param = _name_of(mu_model, weight)
                 mask = _view_mask(weight, view)  # a fused q/k/v weight: only the query's entries
-                state[param] = torch.where(mask, state[param] * ratio, state[param])
+                offset = type(mu_model).mup_gain_offset if view is None and weight.dim() == 1 else 0.0
+                state[param] = torch.where(mask, (state[param] + offset) * ratio - offset, state[param])
                 bias = param[:-len("weight")] + "bias"
                 if bias in state:
                     outputs = _output_mask(mask, state[bias].numel())
                     state[bias] = torch.where(outputs, state[bias] * ratio, state[bias])
-        elif isinstance(module, MuEmbedding) and module.input_mult != 1.0:
-            state[f"{name}.weight"] = state[f"{name}.weight"] * module.input_mult
+        elif isinstance(module, MuEmbedding):
+            factor = module.input_mult * getattr(module, "mup_sp_scale_ratio", 1.0)  # Gemma: sqrt(base / width)
+            if factor != 1.0:
+                state[f"{name}.weight"] = state[f"{name}.weight"] * factor
         if isinstance(module, ResidualBranchOutput) and module.branch_multiplier != 1.0:
             for key in (f"{name}.weight", f"{name}.bias"):
                 if key in state:

@@ -76,6 +76,10 @@ def _gpt_neox_dims(width):
                 bos_token_id=0, eos_token_id=0)
 
 
+def _gemma3_dims(width):  # Gemma's attention scale is a constant: the base head dim (width 64) here
+    return dict(_qwen3_dims(width), query_pre_attn_scalar=16)
+
+
 def _t5_dims(width):
     return dict(vocab_size=VOCAB, d_model=width, d_ff=4 * width, d_kv=width // 4, num_heads=4, num_layers=2,
                 dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
@@ -102,6 +106,8 @@ ARCHS = {
     "phi3": Arch(mt.MuPhi3ForCausalLM, transformers.Phi3ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
     "gpt_neox": Arch(mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, _gpt_neox_dims, _hidden_and_ffn,
                      masked=False),
+    "gemma3": Arch(mt.MuGemma3ForCausalLM, transformers.Gemma3ForCausalLM, _gemma3_dims,
+                   lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
                lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
                layers="num_layers"),

@@ -88,6 +88,11 @@ PRESETS = {
                                        rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
                                                         "partial_rotary_factor": 0.25}),
                     {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 1}),  # head dim 256
+    "mugemma3-4b": ("mugemma3_text", dict(vocab_size=262208, hidden_size=2560, intermediate_size=10240,
+                                         num_attention_heads=8, num_key_value_heads=4, head_dim=256,
+                                         query_pre_attn_scalar=256, num_hidden_layers=34, sliding_window=1024),
+                    {"hidden_size": 640, "intermediate_size": 2560, "num_attention_heads": 2,
+                     "num_key_value_heads": 1}),  # 2 query heads per kv head kept: the base has 2 heads of 256
     "muolmo2-1b": ("muolmo2", dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192,
                                    num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=16),
                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 2,

@@ -31,7 +31,7 @@ TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMa
                   "mut5": "AutoModelForSeq2SeqLM", "mumistral": "AutoModelForCausalLM",
                   "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM",
                   "muolmo2": "AutoModelForCausalLM", "muphi3": "AutoModelForCausalLM",
-                  "mugpt_neox": "AutoModelForCausalLM"}
+                  "mugpt_neox": "AutoModelForCausalLM", "mugemma3_text": "AutoModelForCausalLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

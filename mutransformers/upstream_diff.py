@@ -20,7 +20,8 @@ from transformers.pytorch_utils import Conv1D
 
 from .auto import ARCHITECTURES
 
-ARCH_NAMES = {model_type[2:]: model_type for model_type in ARCHITECTURES}  # "bert" -> "mubert"
+# our package name, which is transformers' model folder: "bert" -> "mubert", "gemma3" -> "mugemma3_text"
+ARCH_NAMES = {package.__name__.rsplit(".", 1)[-1]: model_type for model_type, package in ARCHITECTURES.items()}
 
 # Upstream code we depend on without overriding it.
 RELIED_ON = [

@@ -47,6 +47,12 @@ def phi3_config(width=32, cls=mt.MuPhi3Config, **overrides):
     return llama_config(width, cls, **overrides)
 
 
+def gemma3_config(width=32, cls=mt.MuGemma3TextConfig, **overrides):
+    # query_pre_attn_scalar: Gemma's attention scale, fixed (not d_head) as in its checkpoints
+    return llama_config(width, cls, **{"head_dim": width // 4, "query_pre_attn_scalar": 6,
+                                       "final_logit_softcapping": 30.0, **overrides})
+
+
 def qwen2_config(width=32, cls=mt.MuQwen2Config, **overrides):
     return llama_config(width, cls, **overrides)
 
@@ -219,7 +225,16 @@ CASES += [
     (mt.MuGPTNeoXForQuestionAnswering, transformers.GPTNeoXForQuestionAnswering, gpt_neox_config, "qa",
      "AutoModelForQuestionAnswering", {}),
 ]
-CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "") for case in CASES]
+CASES += [
+    (mt.MuGemma3TextModel, transformers.Gemma3TextModel, gemma3_config, "base", "AutoModel", {}),
+    (mt.MuGemma3ForCausalLM, transformers.Gemma3ForCausalLM, gemma3_config, "lm", "AutoModelForCausalLM", {}),
+    (mt.MuGemma3ForCausalLM, transformers.Gemma3ForCausalLM, gemma3_config, "lm", "AutoModelForCausalLM",
+     {"tie_word_embeddings": False}),
+    (mt.MuGemma3TextForSequenceClassification, transformers.Gemma3TextForSequenceClassification, gemma3_config,
+     "seqcls", "AutoModelForSequenceClassification", {}),
+]
+CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "")
+            + ("-untied" if case[5].get("tie_word_embeddings") is False else "") for case in CASES]
 
 
 def base_of(config_factory, width):
@@ -228,7 +243,7 @@ def base_of(config_factory, width):
         return {"n_embd": width}
     if config_factory is t5_config:
         return {"d_model": width, "d_ff": 2 * width, "d_kv": width // 4}
-    if config_factory is qwen3_config:
+    if config_factory in (qwen3_config, gemma3_config):
         return {"hidden_size": width, "intermediate_size": 2 * width, "head_dim": width // 4}
     return {"hidden_size": width, "intermediate_size": 2 * width}
 

@@ -1,11 +1,11 @@
-"""The newer families (Mistral, Qwen2, Qwen3, OLMo-2, Phi-3, GPT-NeoX): what each adds to Llama, and its
+"""The newer families (Mistral, Qwen2, Qwen3, OLMo-2, Phi-3, GPT-NeoX, Gemma 3): what each adds to Llama, and its
 muP trap."""
 import pytest
 import torch
 import transformers
 
 import mutransformers as mt
-from cases import gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
+from cases import gemma3_config, gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
 
 
 def _lr_of(optimizer, param) -> float:
@@ -96,3 +96,21 @@ def test_gpt_neox_query_is_the_first_head_size_rows_of_every_heads_block():
     deep = mt.MuGPTNeoXForCausalLM(gpt_neox_config(32, num_hidden_layers=8, mup_base={"num_hidden_layers": 2}))
     multipliers = {m.branch_multiplier for m in deep.modules() if hasattr(m, "branch_multiplier")}
     assert multipliers == {0.25} and len(blocks) == 2  # CompleteP on both parallel branches
+
+
+def test_gemma3_embedding_scale_is_the_base_widths_and_input_mult_still_acts():
+    base = {"hidden_size": 32, "intermediate_size": 64, "head_dim": 8}
+    model = mt.MuGemma3ForCausalLM(gemma3_config(128, mup_base=base))
+    embedding = model.model.embed_tokens
+    assert embedding.embed_scale.item() == pytest.approx(32 ** 0.5)  # upstream: sqrt(128)
+    ids = torch.randint(1, 64, (2, 8))
+    plain = embedding(ids)
+    assert torch.allclose(plain, embedding.weight[ids] * 32 ** 0.5)
+    model.config.input_mult = 2.0
+    assert torch.allclose(embedding(ids), 2 * plain)  # MuEmbedding over Gemma's own forward
+    attention = model.model.layers[0].self_attn
+    assert attention.scaling == pytest.approx(6 ** -0.5 * 8 / 32)  # query_pre_attn_scalar^-1/2 at base, then 1/d
+    with pytest.raises(mt.MuPError, match=r"Gemma 3 normalizes each sublayer's output as well as its input"):
+        gemma3_config(128, mup_base={**base, "num_hidden_layers": 1})
+    with pytest.raises(mt.MuPError, match=r"MuGemma3TextConfig's QK-norm"):
+        gemma3_config(query_zero_init=True)

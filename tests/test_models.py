@@ -36,8 +36,11 @@ def test_equals_upstream_at_base_width(mu_class, sp_class, make_config, kind, au
                             initializer_range=0.2, initializer_factor=3.0, **extra)
     sp_model = sp_class(sp_config).eval()
     mu_config = make_config(output_mult=1.0, **extra)
-    assert mu_config.base_attn_mult() == (mu_config.mup_head_dim() if "T5" in mu_class.__name__
-                                          else math.sqrt(mu_config.mup_head_dim()))
+    head_dim = mu_config.mup_head_dim()
+    expected = (head_dim if "T5" in mu_class.__name__  # q.k unscaled
+                else head_dim / math.sqrt(mu_config.query_pre_attn_scalar) if "Gemma" in mu_class.__name__
+                else math.sqrt(head_dim))
+    assert mu_config.base_attn_mult() == pytest.approx(expected)
     mu_model = mu_class(mu_config).eval()
     result = mu_model.load_state_dict(sp_model.state_dict(), strict=True)
     assert not result.missing_keys and not result.unexpected_keys

@@ -7,9 +7,14 @@ from ..families import ARCHS, DEPTH_VARIANTS, VARIANTS, build, family, learning_
 
 
 def run(arch: str, widths, variant: str = "mup", *, steps: int = 4, optimizer: str = "adam", lr: float = 1e-2,
-        seeds: int = 1, progress: bool = True, **overrides) -> list[dict]:
-    """Coordinate-check rows for one of the built-in architectures and variants."""
+        seeds: int | None = None, progress: bool = True, **overrides) -> list[dict]:
+    """Coordinate-check rows for one of the built-in architectures and variants.
+
+    ``seeds`` initializations are averaged; by default the architecture's calibrated count
+    (``ARCHS[arch].check_seeds``), since the bounds were calibrated on that many and one seed is too noisy.
+    """
     base_width = min(widths)
+    seeds = seeds or ARCHS[arch].check_seeds
 
     def make(model, width):
         return make_optimizer(model, optimizer, learning_rate(variant, lr, width, base_width),

@@ -3,6 +3,8 @@
 Upstream modules are re-classed in place (same parameters, same names, same tying), so a
 checkpoint of the upstream model loads unchanged and only the forward gains muP's multiplier.
 """
+import functools
+
 import torch
 from mup import MuReadout
 from torch import nn
@@ -46,6 +48,16 @@ class MuEmbedding(nn.Embedding):
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, input_mult={self.input_mult:g}"
+
+
+@functools.cache
+def mu_embedding_class(upstream_class: type) -> type:
+    """``Mu<Upstream>``: ``MuEmbedding``'s multiplier over an upstream ``nn.Embedding`` subclass's own forward,
+    registered in this module so that pickling finds it by name."""
+    name = f"Mu{upstream_class.__name__}"
+    cls = type(name, (MuEmbedding, upstream_class), {"__module__": __name__, "__qualname__": name})
+    globals()[name] = cls
+    return cls
 
 
 class ShardSafeReadout(MuReadout):
@@ -104,5 +116,7 @@ def convert_layers(model, infshapes: dict, config):
         elif isinstance(module, nn.Embedding) and infshapes[weight][1].isinf():
             if type(module) is nn.Embedding:
                 module.__class__ = MuEmbedding  ### muP: input layer multiplier
+            elif not isinstance(module, MuEmbedding):  # an upstream subclass (Gemma's scaled one): its forward kept
+                module.__class__ = mu_embedding_class(type(module))
             if isinstance(module, MuEmbedding):
                 module.mup_config = config

@@ -40,6 +40,7 @@ class MuPreTrainedModel:
     mup_attention_classes: tuple = ()
     mup_attention_folded_into_init = False  # T5: no 1/sqrt(d_head) in the forward (see attention.py)
     mup_residual_blocks: tuple = ()  # the repeated pre-norm block classes (depth transfer, core/depth.py)
+    mup_gain_offset = 0.0  # norms computing x * (offset + weight) (Gemma: 1): what to_sp folds a scale into
 
     @staticmethod
     def mup_query_weights(module) -> list:

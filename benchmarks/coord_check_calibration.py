@@ -3,7 +3,8 @@
 Per (arch, variant): the largest log-log slope of an activation's size (v1, bound MAX_SLOPE) and the
 range of slopes of its change from initialization from step 1 on (v2, bound +-MAX_CHANGE_SLOPE; the
 attention logits' change, judged on the growing side only, is listed apart), with the kind of
-activation at each extreme, and the verdict. muP is averaged over 2 seeds, as the tests do.
+activation at each extreme, and the verdict. Every variant is averaged over the architecture's
+``check_seeds`` (2; OLMo-2 4), as ``coord_check.run`` does by default.
 
 With ``--depth``: the same across depth (GPT-2, Llama, T5 at width 128, depths 4-32, Adam lr 1e-3, 2 seeds)
 for muP without a base depth, CompleteP and Depth-muP (``coord_check/depth.py``).
@@ -40,8 +41,7 @@ def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False)
     if depth:
         rows = cc.run_depth(arch, DEPTHS, variant, width=DEPTH_WIDTH, steps=steps, lr=lr, seeds=2, progress=False)
     else:
-        seeds = cc.ARCHS[arch].check_seeds if variant == "mup" else 1
-        rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, seeds=seeds, progress=False)
+        rows = cc.run(arch, WIDTHS, variant, steps=steps, lr=lr, progress=False)  # the arch's check_seeds
     result = cc.check(rows, axis="depth" if depth else "width")
     judged = [s for s in result.change_slopes if s["kind"] not in CHANGE_GROWTH_ONLY_KINDS]
     logits = [s for s in result.change_slopes if s["kind"] in CHANGE_GROWTH_ONLY_KINDS]
@@ -54,7 +54,7 @@ def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False)
 ARCH_NAMES = {"gpt2": "GPT-2", "bert": "BERT", "roberta": "RoBERTa", "t5": "T5", "llama": "Llama", "mistral": "Mistral",
               "qwen2": "Qwen2", "qwen3": "Qwen3", "olmo2": "OLMo-2", "phi3": "Phi-3", "gpt_neox": "GPT-NeoX",
               "gemma3": "Gemma 3"}
-VARIANT_NAMES = {"mup": "muP (2 seeds)", "sp": "SP (transformers model, plain Adam)",
+VARIANT_NAMES = {"mup": "muP", "sp": "SP (transformers model, plain Adam)",
                  "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention (`mup_attn_sqrt_d`)",
                  "mup_linear_readout": "muP, `nn.Linear` readout (`mup_linear_readout`)",
                  "global_lr": "muP model, one Adam LR x base/width (`global_lr`)"}

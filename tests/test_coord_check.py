@@ -13,9 +13,6 @@ WIDTHS = [64, 128, 256, 512]
 
 
 ALL_ARCHS = sorted(cc.ARCHS)
-# q and k align late here, so the 1/sqrt(d) control needs lr 2e-2 to show in 8 steps (the next test)
-LATE_ALIGNING = ("qwen3", "olmo2", "gpt_neox")
-SQRT_D_CONTROL_HIDDEN = ("qwen3", "gpt_neox")  # the 8-step check at lr 1e-2 passes the control here
 
 
 @pytest.mark.parametrize("arch, optimizer, lr", [(arch, "adam", 1e-2) for arch in ALL_ARCHS]
@@ -30,9 +27,7 @@ def test_mup_passes(arch, optimizer, lr):
 
 @pytest.mark.parametrize("arch, variant, offending_kind",
                          [(arch, "sp", None) for arch in ALL_ARCHS]                      # grows everywhere
-                         + [(arch, "mup_linear_readout", "logits") for arch in ALL_ARCHS]  # no 1/width_mult
-                         + [(arch, "mup_attn_sqrt_d", "attn_logits") for arch in ALL_ARCHS
-                            if arch not in LATE_ALIGNING])  # ~ sqrt(d); see the next test
+                         + [(arch, "mup_linear_readout", "logits") for arch in ALL_ARCHS])  # no 1/width_mult
 def test_negative_controls_fail(arch, variant, offending_kind):
     rows = cc.run(arch, WIDTHS, variant, steps=8, progress=False)
     result = cc.check(rows)
@@ -41,21 +36,20 @@ def test_negative_controls_fail(arch, variant, offending_kind):
         assert result.worst[0]["kind"] == offending_kind, result.summary()
 
 
-@pytest.mark.parametrize("arch", LATE_ALIGNING)
-def test_late_aligning_archs_show_the_sqrt_d_control_once_q_and_k_align(arch):
-    """Qwen3 and OLMo-2 normalize q and k, so under 1/sqrt(d) their logits grow only with the alignment of
-    q and k, never with their size; in GPT-NeoX they align later too (its control's logits slope at lr
-    1e-2: +0.01 after 8 steps, +0.21 after 12). At lr 2e-2 eight steps align them and the control's logits
-    grow (Qwen3 +0.63, OLMo-2 +0.41, GPT-NeoX +0.57 measured) while muP's 1/d keeps them flat (+0.08,
-    -0.15, +0.04); some other activations grow there (the lr is past the check's calibrated regime,
-    Llama's too), so the verdict is read on the attention logits. At the default lr 1e-2 the check misses
-    the control for Qwen3 and GPT-NeoX."""
-    def logits_slope(variant, lr):
-        rows = cc.run(arch, WIDTHS, variant, steps=8, lr=lr, seeds=2, progress=False)
+@pytest.mark.parametrize("arch", ALL_ARCHS)
+def test_sqrt_d_attention_control_shows_on_the_logits_once_q_and_k_align(arch):
+    """Under 1/sqrt(d) the attention logits grow like sqrt(d_head) only once q and k align; in 8 steps at the
+    check's lr 1e-2 they barely do, so the check's verdict on this control is marginal (size slope +0.25 to
+    +0.38 against the bound 0.3 for GPT-2 and Llama, depending on the seeds; see the README). At lr 2e-2 eight
+    steps align them: paired with muP on the same draws and batches, the control's logits slope exceeds
+    muP's by +0.43 (GPT-2, OLMo-2) to +0.76 (T5), measured on one seed; the theory says +0.5 once aligned.
+    muP's own logits are not flat at every arch there (GPT-2 +0.66: 2e-2 is past the calibrated regime), so
+    the difference is what is judged."""
+    def logits_slope(variant):
+        rows = cc.run(arch, WIDTHS, variant, steps=8, lr=2e-2, progress=False)
         return max(s["slope"] for s in cc.check(rows).slopes if s["kind"] == "attn_logits")
-    assert logits_slope("mup_attn_sqrt_d", 2e-2) > cc.MAX_SLOPE > logits_slope("mup", 2e-2)
-    if arch in SQRT_D_CONTROL_HIDDEN:
-        assert logits_slope("mup_attn_sqrt_d", 1e-2) < cc.MAX_SLOPE
+    control, mup = logits_slope("mup_attn_sqrt_d"), logits_slope("mup")
+    assert control > cc.MAX_SLOPE and control - mup > 0.35, (control, mup)
 
 
 @pytest.mark.parametrize("arch", ALL_ARCHS)
@@ -175,13 +169,14 @@ def test_committed_calibration_backs_the_readme_bounds_and_table():
         mup = by_variant["mup"]
         assert mup["passed"] and mup["size_max"]["slope"] < cc.MAX_SLOPE
         assert -cc.MAX_CHANGE_SLOPE < mup["change_min"]["slope"] and mup["change_max"]["slope"] < cc.MAX_CHANGE_SLOPE
-        for variant in ("sp", "mup_attn_sqrt_d", "mup_linear_readout"):
-            if variant == "mup_attn_sqrt_d" and arch in SQRT_D_CONTROL_HIDDEN:  # hidden at lr 1e-2, see the QK-norm test
-                assert by_variant[variant]["passed"] and by_variant[variant]["size_max"]["slope"] < cc.MAX_SLOPE
-                continue
+        for variant in ("sp", "mup_linear_readout"):
             assert "size" in by_variant[variant]["fails_on"] and by_variant[variant]["size_max"]["slope"] > cc.MAX_SLOPE
         lazy = by_variant["global_lr"]
         # OLMo-2's first MLP reads the embeddings unnormalized: its change vanishes faster still (-1.20)
         assert lazy["fails_on"] == ["change"] and lazy["change_min"]["kind"] == ("mlp" if arch == "olmo2" else "embedding")
         assert lazy["change_min"]["slope"] < -0.95
-    assert calibration.markdown(record) in (root / "README.md").read_text()
+    readme = (root / "README.md").read_text()
+    assert calibration.markdown(record) in readme
+    # the 1/sqrt(d) control is marginal at lr 1e-2 (the logits test above): the README names where it passes
+    missed = [calibration.ARCH_NAMES[a] for a in calibration.ARCH_NAMES if table[a]["mup_attn_sqrt_d"]["passed"]]
+    assert f"misses the 1/√d control in {len(missed)} of {len(table)} architectures ({', '.join(missed)})" in readme

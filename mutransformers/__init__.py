@@ -5,7 +5,8 @@ exported too, so ``from mutransformers import BertConfig, BertForMaskedLM`` swap
 """
 from .auto import ARCHITECTURES, AutoConfig, register_all
 from .core import MuConfigMixin, MuPError, MuPreTrainedModel, make_base_shapes, set_base_shapes
-from .models.bert import *  # noqa: F401,F403  (Mu* classes)
+from .models.bart import *  # noqa: F401,F403  (Mu* classes)
+from .models.bert import *  # noqa: F401,F403
 from .models.gemma3 import *  # noqa: F401,F403
 from .models.gpt2 import *  # noqa: F401,F403
 from .models.gpt_neox import *  # noqa: F401,F403

@@ -43,6 +43,9 @@ class Arch:
     # initializations the coordinate check averages muP over: OLMo-2's unnormalized MLP input starts at the
     # embeddings' 0.02, so its MLP output starts near 1e-4 and grows ~1000x in 8 steps, with seed noise to match
     check_seeds: int = 2
+    follow_layers: tuple = ()  # other stacks whose layer count follows ``layers`` (BART's decoder)
+    # the config field holding the base init std the sweeps vary (None: T5, whose init is fan-in scaled already)
+    init_std_field: str | None = "initializer_range"
 
 
 def _gpt2_dims(width):
@@ -85,6 +88,13 @@ def _t5_dims(width):
                 dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
 
 
+def _bart_dims(width):  # 2 + 2 layers, as T5; the decoder starts from <eos>, as BART's checkpoints do
+    return dict(vocab_size=VOCAB, d_model=width, encoder_ffn_dim=4 * width, decoder_ffn_dim=4 * width,
+                encoder_attention_heads=4, decoder_attention_heads=4, encoder_layers=2, decoder_layers=2,
+                max_position_embeddings=128, dropout=0.0, pad_token_id=0, bos_token_id=0, eos_token_id=1,
+                decoder_start_token_id=1, forced_eos_token_id=None)
+
+
 def _hidden_and_ffn(w):
     return {"hidden_size": w, "intermediate_size": 4 * w}
 
@@ -110,8 +120,13 @@ ARCHS = {
                    lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,
                lambda w: {"d_model": w, "d_ff": 4 * w, "d_kv": w // 4}, masked=False, seq2seq=True,
-               layers="num_layers"),
+               layers="num_layers", init_std_field=None),
+    "bart": Arch(mt.MuBartForConditionalGeneration, transformers.BartForConditionalGeneration, _bart_dims,
+                 lambda w: {"d_model": w, "encoder_ffn_dim": 4 * w, "decoder_ffn_dim": 4 * w}, masked=False,
+                 seq2seq=True, layers="encoder_layers", follow_layers=("decoder_layers",), init_std_field="init_std"),
 }
+# model_type ("mugemma3_text") -> the family's name ("gemma3")
+ARCH_OF_MODEL_TYPE = {spec.mu_class.config_class.model_type: name for name, spec in ARCHS.items()}
 
 
 def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, attn_factor: float = 1.0,
@@ -126,6 +141,9 @@ def build(arch: str, width: int, variant: str = "mup", base_width: int = 64, att
         raise MuPError(f"Unknown variant {variant!r}; available: {VARIANTS}.")
     spec = ARCHS[arch]
     dims = {**spec.dims(width), **overrides}
+    for field in spec.follow_layers:
+        if spec.layers in overrides and field not in overrides:
+            dims[field] = overrides[spec.layers]
     if variant == "sp":
         if attn_factor != 1.0:
             raise MuPError("attn_factor needs our model class: build variant 'mup' with base_width=width for a "

@@ -93,6 +93,11 @@ PRESETS = {
                                          query_pre_attn_scalar=256, num_hidden_layers=34, sliding_window=1024),
                     {"hidden_size": 640, "intermediate_size": 2560, "num_attention_heads": 2,
                      "num_key_value_heads": 1}),  # 2 query heads per kv head kept: the base has 2 heads of 256
+    "mubart-large": ("mubart", dict(vocab_size=50265, d_model=1024, encoder_ffn_dim=4096, decoder_ffn_dim=4096,
+                                    encoder_attention_heads=16, decoder_attention_heads=16, encoder_layers=12,
+                                    decoder_layers=12),
+                     {"d_model": 256, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024,
+                      "encoder_attention_heads": 4, "decoder_attention_heads": 4}),  # head dim 64 kept
     "muolmo2-1b": ("muolmo2", dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192,
                                    num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=16),
                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 2,

@@ -31,7 +31,8 @@ TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMa
                   "mut5": "AutoModelForSeq2SeqLM", "mumistral": "AutoModelForCausalLM",
                   "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM",
                   "muolmo2": "AutoModelForCausalLM", "muphi3": "AutoModelForCausalLM",
-                  "mugpt_neox": "AutoModelForCausalLM", "mugemma3_text": "AutoModelForCausalLM"}
+                  "mugpt_neox": "AutoModelForCausalLM", "mugemma3_text": "AutoModelForCausalLM",
+                  "mubart": "AutoModelForSeq2SeqLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from . import targets
+from . import families, targets
 from .core.errors import MuPError
 from .sweep import results
 from .sweep.corpus import Corpus
@@ -118,10 +118,10 @@ class Tune:
         self.target_config = targets.load_target(self.target)
         self.proxy_config, self.based_target = targets.derive_proxy(self.target_config, self.proxy_width,
                                                                      self.proxy_layers, self.depth_alpha)
-        self.arch = self.proxy_config.model_type[2:]
-        if "init_std" in self.space and self.arch == "t5":
-            raise MuPError("T5 has no initializer_range (its init is fan-in scaled already): search init_std on "
-                           "the other architectures.")
+        self.arch = families.ARCH_OF_MODEL_TYPE[self.proxy_config.model_type]
+        if "init_std" in self.space and families.ARCHS[self.arch].init_std_field is None:
+            raise MuPError(f"{self.arch} has no init std field (its init is fan-in scaled already): search "
+                           "init_std on the other architectures.")
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -225,8 +225,9 @@ class Tune:
     def tuned_target(self, hparams: dict):
         """The target's config with the tuned init and multipliers (its base: the proxy)."""
         config = copy.deepcopy(self.based_target)
-        if "init_std" in hparams and self.arch != "t5":
-            config.initializer_range = hparams["init_std"]
+        init_std_field = families.ARCHS[self.arch].init_std_field
+        if "init_std" in hparams and init_std_field:
+            setattr(config, init_std_field, hparams["init_std"])
         for name in MULTIPLIERS:
             if name in hparams:
                 factor = hparams[name]
@@ -241,7 +242,7 @@ class Tune:
         """hparams.json, target/config.json, report.json and report.png; returns the hparams record."""
         best = self.best()
         defaults = {n: RunConfig.__dataclass_fields__[n].default for n in HPARAMS if n != "log2_lr"}
-        if self.arch == "t5":  # no initializer_range: its init is fan-in scaled already
+        if families.ARCHS[self.arch].init_std_field is None:  # T5: its init is fan-in scaled already
             defaults.pop("init_std")
         hparams = {**defaults, **{n: v for n, v in self._defaults().items() if n in defaults}, **best["hparams"]}
         config = self.tuned_target(hparams)

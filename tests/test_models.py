@@ -8,7 +8,7 @@ from mup import MuReadout
 
 import mutransformers as mt
 
-from cases import CASE_IDS, CASES, base_of, inputs_for, tensors_of
+from cases import CASE_IDS, CASES, bart_config, base_of, inputs_for, tensors_of
 
 
 @pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
@@ -75,7 +75,9 @@ def test_save_load_round_trip(tmp_path, mu_class, sp_class, make_config, kind, a
 @pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
 def test_base_shapes_of_another_depth_are_a_clear_error(tmp_path, mu_class, sp_class, make_config, kind,
                                                         auto_name, extra):
-    deeper = mu_class(make_config(width=32, num_hidden_layers=3, **extra))
+    # BART's num_hidden_layers is its encoder's, which its decoder-only class does not have
+    layers = {"encoder_layers": 3, "decoder_layers": 3} if make_config is bart_config else {"num_hidden_layers": 3}
+    deeper = mu_class(make_config(width=32, **layers, **extra))
     path = str(tmp_path / "deeper.bsh")
     mt.make_base_shapes(deeper, savefile=path)
     with pytest.raises(mt.MuPError, match=r"do not match .*another depth.*Regenerate"):

@@ -298,7 +298,7 @@ def test_sweep_names_bad_hyperparameters():
         sw.Sweep(hparams={"ouput_mult": [1, 2]})
     with pytest.raises(mt.MuPError, match="--centre log2_lr"):
         sw.Sweep(hparams={"output_mult": [1, 2]}, protocol="one-at-a-time").runs()
-    with pytest.raises(mt.MuPError, match="T5 has no initializer_range"):
+    with pytest.raises(mt.MuPError, match="t5 has no init std field"):
         sw.Sweep(archs=["t5"], hparams={"init_std": [0.02, 0.04]})
 
 

@@ -42,8 +42,8 @@ class MuEmbedding(nn.Embedding):
 
     input_mult = _FollowsConfig("input_mult")
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        out = super().forward(input_ids)
+    def forward(self, input_ids: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        out = super().forward(input_ids, *args, **kwargs)  # upstream subclasses take more (BART's positions)
         return out * self.input_mult if self.input_mult != 1.0 else out
 
     def extra_repr(self) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from .. import families
 from ..core.errors import MuPError
 from . import results
 from .corpus import as_corpus
@@ -63,9 +64,10 @@ class Sweep:
                 raise MuPError(f"Unknown hyperparameter {name!r}; the sweepable ones are {HPARAMS}.")
         if "log2_lr" in self.hparams:
             raise MuPError("Give the learning rates as log2_lrs (--log2-lrs), not in hparams (--grid).")
-        if "init_std" in self.hparams and "t5" in self.archs:
-            raise MuPError("T5 has no initializer_range (its init is fan-in scaled already): sweep init_std "
-                           "on the other architectures.")
+        fixed_init = [a for a in self.archs if families.ARCHS[a].init_std_field is None]
+        if "init_std" in self.hparams and fixed_init:
+            raise MuPError(f"{', '.join(fixed_init)} has no init std field (its init is fan-in scaled already): "
+                           "sweep init_std on the other architectures.")
 
     def axes(self, arch: str) -> dict:
         """{HP: values} swept for ``arch`` (the LR first)."""

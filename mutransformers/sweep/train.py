@@ -83,7 +83,7 @@ HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V F
 def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
     """The init std a base model of ``base_width`` gets when 0.02 at width 768 is scaled as fan_in^-1/2
     (T5: 0.02, unused, since its init is fan-in scaled already)."""
-    if arch == "t5":
+    if families.ARCHS[arch].init_std_field is None:
         return tuned_std
     return round(tuned_std * math.sqrt(tuned_width / base_width), 6)
 
@@ -104,8 +104,9 @@ def build_model(run: RunConfig):
     if run.model:
         return _build_from_config(run)
     overrides = {"vocab_size": run.vocab_size}
-    if run.arch != "t5":  # T5's init is fan-in scaled already (d_model^-1/2), it has no initializer_range
-        overrides["initializer_range"] = width_init_std(run)
+    init_std_field = families.ARCHS[run.arch].init_std_field  # None: T5, whose init is fan-in scaled already
+    if init_std_field:
+        overrides[init_std_field] = width_init_std(run)
     overrides[families.ARCHS[run.arch].layers] = run.n_layer
     if run.param in DEPTH_ALPHA:
         return families.build(run.arch, run.width, "mup", run.base_width, attn_factor=run.attn_mult,
@@ -142,8 +143,9 @@ def _build_from_config(run: RunConfig):
     config = targets.load_target(run.model)
     if run.param == "sp":  # standard parametrization: the model as its own base (width_mult 1), as SP runs are
         config.mup_base, config.mup_base_shapes = None, None
-    if run.arch != "t5":
-        config.initializer_range = width_init_std(run)
+    init_std_field = families.ARCHS[run.arch].init_std_field
+    if init_std_field:
+        setattr(config, init_std_field, width_init_std(run))
     config.attn_mult = run.attn_mult * config.base_attn_mult() if run.attn_mult != 1.0 else config.attn_mult
     config.output_mult, config.input_mult = run.output_mult, run.input_mult
     config.validate_mup()

@@ -600,3 +600,30 @@ def test_report_reads_depth_and_paired_sweeps_off_the_records(tmp_path):
     crossed = joint + [_depth_record("completep", 64, 8, -7, 5.0), _depth_record("completep", 256, 2, -7, 5.0)]
     with pytest.raises(mt.MuPError, match=r"neither one width, one depth, nor widths paired"):
         sw.analyze(crossed)
+
+
+def test_committed_depth_experiment_matches_the_readme():
+    """GPT-2 width 128, depths 2-16: the grid optimum stays at -8 under muP and CompleteP, muP's vertex drifts
+    down by about half a step while CompleteP's does not, CompleteP beats muP at every depth above the base,
+    and deeper is worse under both (the README states that target is not met)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "depth_transfer_gpt2.jsonl")
+    assert len(records) == 112 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    mup, completep = summary["gpt2 mup log2_lr"], summary["gpt2 completep log2_lr"]
+    for result in (mup, completep):
+        assert [r["depth"] for r in result["depths"]] == [2, 4, 8, 16]
+        assert [r["best_log2"] for r in result["depths"]] == [-8] * 4 and result["optimum_shift_steps"] == 0
+        assert all(r["seeds_agree"] for r in result["depths"])
+        assert not result["deeper_better_near_optimum"] and not result["best_loss_falls_with_depth"]
+    mup_vertex = [round(r["parabola_log2"], 2) for r in mup["depths"]]
+    completep_vertex = [round(r["parabola_log2"], 2) for r in completep["depths"]]
+    assert mup_vertex == [-7.72, -7.91, -7.98, -8.21] and completep_vertex == [-7.72, -7.71, -7.65, -7.86]
+    mup_best = [round(r["best_loss"], 3) for r in mup["depths"]]
+    completep_best = [round(r["best_loss"], 3) for r in completep["depths"]]
+    assert mup_best == [4.677, 4.802, 4.952, 5.042] and completep_best == [4.677, 4.749, 4.870, 4.916]
+    assert [round(m - c, 3) for m, c in zip(mup_best[1:], completep_best[1:])] == [0.053, 0.082, 0.126]
+
+    def mean_loss(param, depth, log2_lr):
+        losses = [r["eval_loss"] for r in records if (r["param"], r["n_layer"], r["log2_lr"]) == (param, depth, log2_lr)]
+        return round(sum(losses) / len(losses), 2)
+    assert (mean_loss("completep", 16, -5.0), mean_loss("mup", 16, -5.0)) == (5.12, 5.69)

@@ -219,6 +219,11 @@ class MuConfigMixin:
             self._check_heads_divide(self, "the model")
             if self.mup_base:
                 self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
+        for config, what in ((self, "the model"), (self.mup_base_config(), "the base model (mup_base)")):
+            if self.mup_head_field and getattr(config, self.mup_head_field) and config.mup_head_dim() < 1:
+                raise MuPError(f"{what} has {self.mup_width_fields[0]}={getattr(config, self.mup_width_fields[0])} "
+                               f"and {self.mup_head_field}={getattr(config, self.mup_head_field)}: a head dim below 1. "
+                               "Use a width of at least the head count.")
         if self.mup_base:
             self._check_base_is_valid()
         validate_depth(self)

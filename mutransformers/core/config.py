@@ -215,15 +215,10 @@ class MuConfigMixin:
         if self.mup_base_shapes is not None and not isinstance(self.mup_base_shapes, dict) and not saved_path:
             raise MuPError(f"mup_base_shapes must be a dict {{name: [base dims]}} or a path to a .bsh file, "
                            f"got {type(self.mup_base_shapes).__name__}.")
-        if self.mup_heads_must_divide:
-            self._check_heads_divide(self, "the model")
-            if self.mup_base:
-                self._check_heads_divide(self.mup_base_config(), "the base model (mup_base)")
-        for config, what in ((self, "the model"), (self.mup_base_config(), "the base model (mup_base)")):
-            if self.mup_head_field and getattr(config, self.mup_head_field) and config.mup_head_dim() < 1:
-                raise MuPError(f"{what} has {self.mup_width_fields[0]}={getattr(config, self.mup_width_fields[0])} "
-                               f"and {self.mup_head_field}={getattr(config, self.mup_head_field)}: a head dim below 1. "
-                               "Use a width of at least the head count.")
+        for config, what in self.model_and_base():
+            if self.mup_heads_must_divide:
+                self._check_heads_divide(config, what)
+            self._check_head_dim(config, what)
         if self.mup_base:
             self._check_base_is_valid()
         validate_depth(self)
@@ -252,6 +247,20 @@ class MuConfigMixin:
             cause = error.__cause__ or error
             raise MuPError(f"mup_base={self.mup_base} describes a base model that {type(self).__name__} rejects: "
                            f"{cause} Choose base dims the architecture accepts.") from error
+
+    def model_and_base(self) -> list:
+        """[(this config, "the model")], plus the base model's config when ``mup_base`` names one."""
+        pairs = [(self, "the model")]
+        if self.mup_base:
+            pairs.append((self.mup_base_config(), "the base model (mup_base)"))
+        return pairs
+
+    def _check_head_dim(self, config, what):
+        heads = getattr(config, self.mup_head_field, None) if self.mup_head_field else None
+        if heads and config.mup_head_dim() < 1:
+            raise MuPError(f"{what} has {self.mup_width_fields[0]}={getattr(config, self.mup_width_fields[0])} "
+                           f"and {self.mup_head_field}={heads}: a head dim below 1. "
+                           "Use a width of at least the head count.")
 
     def _check_heads_divide(self, config, what):
         width = getattr(config, self.mup_width_fields[0])

@@ -17,7 +17,7 @@ class MuBartConfig(MuConfigMixin, BartConfig):
     def validate_mup(self):
         super().validate_mup()
         ### muP: one d_head for the whole model, since attn_mult / d_head is derived from a single head count
-        for config, what in ((self, "the model"), (self.mup_base_config(), "the base model (mup_base)")):
+        for config, what in self.model_and_base():
             if config.encoder_attention_heads != config.decoder_attention_heads:
                 raise MuPError(f"{what} has encoder_attention_heads={config.encoder_attention_heads} but "
                                f"decoder_attention_heads={config.decoder_attention_heads}: muP BART needs one head "

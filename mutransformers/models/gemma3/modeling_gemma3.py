@@ -19,21 +19,17 @@ import math
 from transformers.models.gemma3 import modeling_gemma3 as upstream
 
 from ...core import MuPreTrainedModel
-from ..llama.modeling_llama import LlamaStyleModules
+from ..llama.modeling_llama import QKNormModules
 from .configuration_gemma3 import MuGemma3TextConfig
 
 
-class MuGemma3PreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.Gemma3PreTrainedModel):
+class MuGemma3PreTrainedModel(QKNormModules, MuPreTrainedModel, upstream.Gemma3PreTrainedModel):
     config_class = MuGemma3TextConfig
     config: MuGemma3TextConfig
     mup_attention_classes = (upstream.Gemma3Attention,)
     mup_attention_folded_into_init = True  # the SP scale has no d_head in it: no per-layer factor to keep
     mup_gain_offset = 1.0  # Gemma3RMSNorm: x * (1 + weight)
     coord_check_modules = {"mlp": (upstream.Gemma3MLP,)}
-
-    @staticmethod
-    def mup_logit_scale_weights(module):
-        return [(module.q_norm.weight, None)]  # q_proj's scale is normalized away; RoPE is linear in q
 
     def post_init(self):
         ### muP: the embedding scale sqrt(hidden_size) grows with width; sqrt(base hidden_size) is Gemma's at base

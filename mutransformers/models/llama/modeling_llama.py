@@ -12,8 +12,9 @@ from .configuration_llama import MuLlamaConfig
 
 
 class LlamaStyleModules:
-    """Where the muP edits land in a Llama-shaped decoder (Llama, Mistral, Qwen2, Qwen3): the query
-    projection ``q_proj`` and the residual branches' outputs ``o_proj`` and ``down_proj``."""
+    """Where the muP edits land in a Llama-shaped decoder: the query projection ``q_proj`` and the
+    residual branches' outputs ``o_proj`` and ``down_proj`` (read only where ``mup_residual_blocks`` is
+    declared, i.e. where CompleteP applies)."""
 
     @staticmethod
     def mup_query_weights(module):
@@ -22,6 +23,14 @@ class LlamaStyleModules:
     @staticmethod
     def mup_branch_outputs(block):
         return [block.self_attn.o_proj, block.mlp.down_proj]
+
+
+class QKNormModules(LlamaStyleModules):
+    """Llama-shaped decoders whose query is normalized after ``q_proj`` (Qwen3, OLMo-2, Gemma 3)."""
+
+    @staticmethod
+    def mup_logit_scale_weights(module):
+        return [(module.q_norm.weight, None)]  # q_proj's scale is normalized away; RoPE is linear in q
 
 
 class MuLlamaPreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.LlamaPreTrainedModel):

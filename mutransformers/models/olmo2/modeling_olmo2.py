@@ -13,22 +13,15 @@
 from transformers.models.olmo2 import modeling_olmo2 as upstream
 
 from ...core import MuPreTrainedModel
+from ..llama.modeling_llama import QKNormModules
 from .configuration_olmo2 import MuOlmo2Config
 
 
-class MuOlmo2PreTrainedModel(MuPreTrainedModel, upstream.Olmo2PreTrainedModel):
+class MuOlmo2PreTrainedModel(QKNormModules, MuPreTrainedModel, upstream.Olmo2PreTrainedModel):
     config_class = MuOlmo2Config
     config: MuOlmo2Config
     mup_attention_classes = (upstream.Olmo2Attention,)
     coord_check_modules = {"mlp": (upstream.Olmo2MLP,)}
-
-    @staticmethod
-    def mup_query_weights(module):
-        return [(module.q_proj.weight, None)]
-
-    @staticmethod
-    def mup_logit_scale_weights(module):
-        return [(module.q_norm.weight, None)]  # q_proj's scale is normalized away; RoPE is linear in q
 
 
 class MuOlmo2Model(MuOlmo2PreTrainedModel, upstream.Olmo2Model):

@@ -16,20 +16,16 @@ Qwen3 normalizes every query and key head by an RMSNorm over ``head_dim`` before
 from transformers.models.qwen3 import modeling_qwen3 as upstream
 
 from ...core import MuPreTrainedModel
-from ..llama.modeling_llama import LlamaStyleModules
+from ..llama.modeling_llama import QKNormModules
 from .configuration_qwen3 import MuQwen3Config
 
 
-class MuQwen3PreTrainedModel(LlamaStyleModules, MuPreTrainedModel, upstream.Qwen3PreTrainedModel):
+class MuQwen3PreTrainedModel(QKNormModules, MuPreTrainedModel, upstream.Qwen3PreTrainedModel):
     config_class = MuQwen3Config
     config: MuQwen3Config
     mup_attention_classes = (upstream.Qwen3Attention,)
     mup_residual_blocks = (upstream.Qwen3DecoderLayer,)
     coord_check_modules = {"mlp": (upstream.Qwen3MLP,)}
-
-    @staticmethod
-    def mup_logit_scale_weights(module):
-        return [(module.q_norm.weight, None)]  # q_proj's scale is normalized away; RoPE is linear in q
 
 
 class MuQwen3Model(MuQwen3PreTrainedModel, upstream.Qwen3Model):

@@ -13,6 +13,8 @@ import functools
 import logging
 import math
 
+from .reclass import mixed_class
+
 logger = logging.getLogger(__name__)
 
 
@@ -75,11 +77,7 @@ class MuAttention:
 
 @functools.cache
 def mu_attention_class(upstream_class: type) -> type:
-    """``Mu<Upstream>``, registered in this module so that pickling finds it by name."""
-    name = f"Mu{upstream_class.__name__}"
-    cls = type(name, (MuAttention, upstream_class), {"__module__": __name__, "__qualname__": name})
-    globals()[name] = cls
-    return cls
+    return mixed_class(MuAttention, upstream_class, globals())
 
 
 def make_mup_attention(module, config, query_weight, folded_into_init: bool = False):

@@ -11,6 +11,7 @@ from torch import nn
 from transformers.pytorch_utils import Conv1D
 
 from .errors import MuPError
+from .reclass import mixed_class
 
 
 class _FollowsConfig:
@@ -52,12 +53,8 @@ class MuEmbedding(nn.Embedding):
 
 @functools.cache
 def mu_embedding_class(upstream_class: type) -> type:
-    """``Mu<Upstream>``: ``MuEmbedding``'s multiplier over an upstream ``nn.Embedding`` subclass's own forward,
-    registered in this module so that pickling finds it by name."""
-    name = f"Mu{upstream_class.__name__}"
-    cls = type(name, (MuEmbedding, upstream_class), {"__module__": __name__, "__qualname__": name})
-    globals()[name] = cls
-    return cls
+    """``MuEmbedding``'s multiplier over an upstream ``nn.Embedding`` subclass's own forward."""
+    return mixed_class(MuEmbedding, upstream_class, globals())
 
 
 class ShardSafeReadout(MuReadout):

@@ -53,7 +53,7 @@ def measure(arch: str, variant: str, steps: int, lr: float, depth: bool = False)
 
 ARCH_NAMES = {"gpt2": "GPT-2", "bert": "BERT", "roberta": "RoBERTa", "t5": "T5", "llama": "Llama", "mistral": "Mistral",
               "qwen2": "Qwen2", "qwen3": "Qwen3", "olmo2": "OLMo-2", "phi3": "Phi-3", "gpt_neox": "GPT-NeoX",
-              "gemma3": "Gemma 3", "bart": "BART"}
+              "gemma3": "Gemma 3", "bart": "BART", "modernbert": "ModernBERT"}
 VARIANT_NAMES = {"mup": "muP", "sp": "SP (transformers model, plain Adam)",
                  "mup_attn_sqrt_d": "muP, 1/sqrt(d) attention (`mup_attn_sqrt_d`)",
                  "mup_linear_readout": "muP, `nn.Linear` readout (`mup_linear_readout`)",

@@ -12,6 +12,7 @@ from .models.gpt2 import *  # noqa: F401,F403
 from .models.gpt_neox import *  # noqa: F401,F403
 from .models.llama import *  # noqa: F401,F403
 from .models.mistral import *  # noqa: F401,F403
+from .models.modernbert import *  # noqa: F401,F403
 from .models.olmo2 import *  # noqa: F401,F403
 from .models.phi3 import *  # noqa: F401,F403
 from .models.qwen2 import *  # noqa: F401,F403

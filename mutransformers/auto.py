@@ -6,12 +6,13 @@ muP model: ``AutoModelForCausalLM.from_pretrained(dir)`` never silently builds a
 import transformers
 
 
-from .models import bart, bert, gemma3, gpt2, gpt_neox, llama, mistral, olmo2, phi3, qwen2, qwen3, roberta, t5
+from .models import (bart, bert, gemma3, gpt2, gpt_neox, llama, mistral, modernbert, olmo2, phi3, qwen2, qwen3, roberta,
+                     t5)
 
 ARCHITECTURES = {"mubert": bert, "muroberta": roberta, "mugpt2": gpt2, "mut5": t5, "mullama": llama,
                  "mumistral": mistral, "muqwen2": qwen2, "muqwen3": qwen3, "muolmo2": olmo2,
                  "muphi3": phi3, "mugpt_neox": gpt_neox,
-                 "mugemma3_text": gemma3, "mubart": bart}
+                 "mugemma3_text": gemma3, "mubart": bart, "mumodernbert": modernbert}
 
 
 def register_all():

@@ -73,10 +73,9 @@ def to_sp(mu_model):
         fields["tie_word_embeddings"] = False  # the tied readout gets its own, scaled weight
     sp_model = sp_class(sp_class.config_class(**fields))
     state = {k: v.clone() for k, v in mu_model.state_dict().items()}
-    sp_modules = dict(sp_model.named_modules())
     for name, module in mu_model.named_modules(remove_duplicate=False):  # T5 shares one embedding module
         if hasattr(module, "sp_scaling"):  # attention: fold scaling / sp_scaling into q
-            ratio = module.scaling / sp_modules[name].scaling
+            ratio = module.scaling / module.sp_scaling  # sp_scaling: what upstream computes with this config
             for weight, view in type(mu_model).mup_logit_scale_weights(module):
                 param = _name_of(mu_model, weight)
                 mask = _view_mask(weight, view)  # a fused q/k/v weight: only the query's entries

@@ -95,6 +95,17 @@ def _bart_dims(width):  # 2 + 2 layers, as T5; the decoder starts from <eos>, as
                 decoder_start_token_id=1, forced_eos_token_id=None)
 
 
+def _modernbert_dims(width):
+    """A global then a local layer (the 128-token window covers the check's 64 tokens). The base std is the
+    sweeps' 0.02 * sqrt(768 / 64), not upstream's 0.02 (a std for width 768): ModernBERT truncates it at 2 sigma
+    and draws its branch outputs at 0.02 / sqrt(2 L), and from that small an init the second layer's attention
+    logits at step 7 of the lr-1e-2 check grow like width^0.31 (4 seeds; 0.35 on 8) under muP, as the first
+    steps' updates swamp the init; at 0.069 muP's largest slope is +0.16 and every control still fails."""
+    return dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=4 * width, num_attention_heads=4,
+                num_hidden_layers=2, max_position_embeddings=128, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                cls_token_id=1, sep_token_id=2, initializer_range=round(0.02 * (768 / 64) ** 0.5, 4))
+
+
 def _hidden_and_ffn(w):
     return {"hidden_size": w, "intermediate_size": 4 * w}
 
@@ -116,6 +127,8 @@ ARCHS = {
     "phi3": Arch(mt.MuPhi3ForCausalLM, transformers.Phi3ForCausalLM, _llama_dims, _hidden_and_ffn, masked=False),
     "gpt_neox": Arch(mt.MuGPTNeoXForCausalLM, transformers.GPTNeoXForCausalLM, _gpt_neox_dims, _hidden_and_ffn,
                      masked=False),
+    "modernbert": Arch(mt.MuModernBertForMaskedLM, transformers.ModernBertForMaskedLM, _modernbert_dims,
+                       _hidden_and_ffn, masked=True),
     "gemma3": Arch(mt.MuGemma3ForCausalLM, transformers.Gemma3ForCausalLM, _gemma3_dims,
                    lambda w: {**_hidden_and_ffn(w), "head_dim": w // 4}, masked=False),
     "t5": Arch(mt.MuT5ForConditionalGeneration, transformers.T5ForConditionalGeneration, _t5_dims,

@@ -98,6 +98,9 @@ PRESETS = {
                                     decoder_layers=12),
                      {"d_model": 256, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024,
                       "encoder_attention_heads": 4, "decoder_attention_heads": 4}),  # head dim 64 kept
+    "mumodernbert-base": ("mumodernbert", dict(vocab_size=50368, hidden_size=768, intermediate_size=1152,
+                                               num_attention_heads=12, num_hidden_layers=22),
+                          {"hidden_size": 256, "intermediate_size": 384, "num_attention_heads": 4}),  # head dim 64
     "muolmo2-1b": ("muolmo2", dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192,
                                    num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=16),
                    {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 2,

@@ -87,6 +87,15 @@ def bart_config(width=32, cls=mt.MuBartConfig, **overrides):
     return cls(**fields)
 
 
+def modernbert_config(width=32, cls=mt.MuModernBertConfig, **overrides):
+    # a global then a local layer (global every 3rd); a 4-token window (half 2) shorter than SEQ, so it masks
+    fields = dict(vocab_size=VOCAB, hidden_size=width, intermediate_size=2 * width, num_attention_heads=4,
+                  num_hidden_layers=2, max_position_embeddings=32, num_labels=3, local_attention=4, pad_token_id=0,
+                  bos_token_id=1, eos_token_id=2, cls_token_id=1, sep_token_id=2)
+    fields.update(overrides)
+    return cls(**fields)
+
+
 def _ids(*shape):
     return torch.randint(3, VOCAB, shape)
 
@@ -255,7 +264,23 @@ CASES += [
      "AutoModelForQuestionAnswering", {"num_labels": 2}),
     (mt.MuBartForCausalLM, transformers.BartForCausalLM, bart_config, "causal", "AutoModelForCausalLM", {}),
 ]
+CASES += [
+    (mt.MuModernBertModel, transformers.ModernBertModel, modernbert_config, "base", "AutoModel", {}),
+    (mt.MuModernBertForMaskedLM, transformers.ModernBertForMaskedLM, modernbert_config, "mlm",
+     "AutoModelForMaskedLM", {}),
+    (mt.MuModernBertForMaskedLM, transformers.ModernBertForMaskedLM, modernbert_config, "mlm",
+     "AutoModelForMaskedLM", {"attention_bias": True, "mlp_bias": True}),  # to_sp folds into Wqkv's query bias
+    (mt.MuModernBertForSequenceClassification, transformers.ModernBertForSequenceClassification, modernbert_config,
+     "seqcls", "AutoModelForSequenceClassification", {}),
+    (mt.MuModernBertForTokenClassification, transformers.ModernBertForTokenClassification, modernbert_config,
+     "token", "AutoModelForTokenClassification", {}),
+    (mt.MuModernBertForQuestionAnswering, transformers.ModernBertForQuestionAnswering, modernbert_config, "qa",
+     "AutoModelForQuestionAnswering", {"num_labels": 2}),
+    (mt.MuModernBertForMultipleChoice, transformers.ModernBertForMultipleChoice, modernbert_config, "choice",
+     "AutoModelForMultipleChoice", {}),
+]
 CASE_IDS = [case[0].__name__ + ("-tied" if case[5].get("tie_word_embeddings") else "")
+            + ("-bias" if case[5].get("attention_bias") else "")
             + ("-untied" if case[5].get("tie_word_embeddings") is False else "")
             + ("-scaled" if case[5].get("scale_embedding") else "") for case in CASES]
 

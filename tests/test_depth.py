@@ -7,6 +7,7 @@ import torch
 import transformers
 
 import mutransformers as mt
+from mutransformers import families
 from mutransformers.core.depth import ResidualBranchOutput
 
 VOCAB = 100
@@ -253,3 +254,23 @@ def test_committed_depth_calibration_backs_the_readme():
         assert table[arch]["mup"]["size_max"]["slope"] > 0.8  # the drift without a base depth
         assert table[arch]["completep"]["size_max"]["slope"] < record["max_slope"]
     assert calibration.markdown(record) in (root / "README.md").read_text()
+
+
+@pytest.mark.parametrize("arch", sorted(families.ARCHS))
+def test_every_family_builds_completep_or_refuses_it_by_name(arch):
+    """Each family with a base depth (width 64 over base 32, depth 4 over base 2): every residual branch
+    carries m_L^-1 = 1/2 and to_sp folds it away; post-LN and Gemma refuse the depth base with the reason."""
+    spec = families.ARCHS[arch]
+    layers = {spec.layers: 4}
+    if spec.layers in spec.mu_class.config_class.mup_depth_refused:
+        with pytest.raises(mt.MuPError, match=r"depth|post-LN"):
+            families.build(arch, 64, "mup", 32, base_depth=2, **layers)
+        return
+    model = families.build(arch, 64, "mup", 32, base_depth=2, **layers).eval()
+    branches = branch_outputs(model)
+    blocks = 4 * (2 if spec.seq2seq else 1)
+    assert len(branches) >= 2 * blocks and {m.branch_multiplier for m in branches.values()} == {0.5}
+    ids = torch.randint(3, families.VOCAB - 1, (2, 8))
+    kwargs = {"decoder_input_ids": ids} if spec.seq2seq else {}
+    with torch.no_grad():
+        assert (mt.to_sp(model).eval()(ids, **kwargs).logits - model(ids, **kwargs).logits).abs().max() < 1e-5

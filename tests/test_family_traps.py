@@ -1,11 +1,12 @@
-"""The newer families (Mistral, Qwen2, Qwen3, OLMo-2, Phi-3, GPT-NeoX, Gemma 3): what each adds to Llama, and its
-muP trap."""
+"""The newer families (Mistral, Qwen2, Qwen3, OLMo-2, Phi-3, GPT-NeoX, Gemma 3, BART, ModernBERT): what each adds to
+Llama (or BERT), and its muP trap."""
 import pytest
 import torch
 import transformers
 
 import mutransformers as mt
-from cases import bart_config, gemma3_config, gpt_neox_config, inputs_for, mistral_config, olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of
+from cases import (bart_config, gemma3_config, gpt_neox_config, inputs_for, mistral_config, modernbert_config,
+                   olmo2_config, phi3_config, qwen2_config, qwen3_config, tensors_of)
 
 
 def _lr_of(optimizer, param) -> float:
@@ -135,3 +136,48 @@ def test_bart_embedding_scale_positions_and_one_head_count():
         bart_config(128, mup_base={**base, "decoder_layers": 1})
     with pytest.raises(mt.MuPError, match=r"encoder_attention_heads=4 but decoder_attention_heads=8.*one head count"):
         bart_config(128, decoder_attention_heads=8)
+
+
+def test_modernbert_literal_attention_scale_is_carried_by_the_query_rows_on_every_backend():
+    """Upstream passes scaling=head_dim**-0.5 to the kernel itself; muP's attn_mult / sqrt(d_head) rides on q."""
+    base = {"hidden_size": 32, "intermediate_size": 64}
+    eager = mt.MuModernBertForMaskedLM(modernbert_config(128, mup_base=base, attn_implementation="eager")).eval()
+    attention = eager.model.layers[0].attn
+    assert attention.query_prescale == pytest.approx(0.5)  # sqrt(base d_head 8 / d_head 32)
+    inputs = inputs_for("mlm")
+    sdpa = mt.MuModernBertForMaskedLM(modernbert_config(128, mup_base=base, attn_implementation="sdpa")).eval()
+    sdpa.load_state_dict(eager.state_dict())
+    assert (eager(**inputs).logits - sdpa(**inputs).logits).abs().max() < 1e-5
+
+    # the eager kernel's probabilities are softmax(attn_mult * q.k / d_head) of the unscaled projections
+    captured = {}
+    attention.Wqkv.register_forward_hook(lambda m, args, out: captured.update(x=args[0]))
+    probs = eager(**inputs, output_attentions=True).attentions[0]
+    qkv = torch.nn.functional.linear(captured["x"], attention.Wqkv.weight).view(2, 8, 3, 4, 32)
+    cos, sin = eager.model.rotary_emb(captured["x"], torch.arange(8)[None], "full_attention")
+    q, k = transformers.models.modernbert.modeling_modernbert.apply_rotary_pos_emb(
+        qkv[:, :, 0].transpose(1, 2), qkv[:, :, 1].transpose(1, 2), cos, sin)
+    expected = torch.softmax(8 ** 0.5 * q @ k.transpose(-1, -2) / 32, dim=-1)
+    assert (probs - expected).abs().max() < 1e-5
+
+    eager.config.attn_mult = 32 ** 0.5  # derived on every forward: the standard 1/sqrt(d_head) again
+    assert attention.query_prescale == pytest.approx(1.0)
+    probs = eager(**inputs, output_attentions=True).attentions[0]
+    assert (probs - torch.softmax(q @ k.transpose(-1, -2) / 32 ** 0.5, dim=-1)).abs().max() < 1e-5
+
+
+def test_modernbert_query_zero_init_zeroes_the_query_rows_of_wqkv_only_and_the_window_acts():
+    model = mt.MuModernBertForMaskedLM(modernbert_config(64, mup_base={"hidden_size": 32, "intermediate_size": 64},
+                                                         query_zero_init=True)).eval()
+    weight = model.model.layers[0].attn.Wqkv.weight
+    assert weight[:64].abs().max() == 0 and weight[64:].abs().min() > 0
+    assert model.config.layer_types == ["full_attention", "sliding_attention"]
+    inputs = inputs_for("mlm")
+    wide_window = mt.MuModernBertForMaskedLM(modernbert_config(64, mup_base={"hidden_size": 32,
+                                                                             "intermediate_size": 64},
+                                                               local_attention=64, query_zero_init=True)).eval()
+    wide_window.load_state_dict(model.state_dict())
+    for layer, other in zip(model.model.layers, wide_window.model.layers):
+        layer.attn.Wqkv.weight.data[:64].normal_()  # non-zero queries, so attention depends on the keys
+        other.attn.Wqkv.weight.data.copy_(layer.attn.Wqkv.weight)
+    assert (model(**inputs).logits - wide_window(**inputs).logits).abs().max() > 1e-4  # the 4-token window acts

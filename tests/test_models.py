@@ -52,6 +52,23 @@ def test_equals_upstream_at_base_width(mu_class, sp_class, make_config, kind, au
 
 
 @pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
+def test_base_width_init_draws_what_upstream_draws(mu_class, sp_class, make_config, kind, auto_name, extra):
+    """At base width muP's init is upstream's, tensor by tensor: same constants, same std (sampling noise aside).
+    Tying included: upstream draws before it ties, so a tied matrix holds the embedding's init."""
+    sp_config = make_config(width=64, cls=getattr(transformers, type(make_config()).__name__[2:]), **extra)
+    sp_state = sp_class(sp_config).state_dict()
+    mu_state = mu_class(make_config(width=64, **extra)).state_dict()
+    assert sp_state.keys() == mu_state.keys()
+    for key, expected in sp_state.items():
+        got, expected = mu_state[key].float(), expected.float()
+        if expected.min() == expected.max():  # constants (norm gains, zeroed biases)
+            assert torch.equal(got, expected), key
+        elif expected.numel() >= 16:  # random: too few draws below that to compare
+            ratio = (got.std() / expected.std()).item()
+            assert abs(ratio - 1) < 6 / math.sqrt(expected.numel()) + 0.02, f"{key}: std {ratio:.3f}x upstream's"
+
+
+@pytest.mark.parametrize("mu_class, sp_class, make_config, kind, auto_name, extra", CASES, ids=CASE_IDS)
 def test_save_load_round_trip(tmp_path, mu_class, sp_class, make_config, kind, auto_name, extra):
     config = make_config(width=64, mup_base=base_of(make_config, 32), output_mult=2.0, attn_mult=3.0, **extra)
     model = mu_class(config).eval()

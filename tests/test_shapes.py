@@ -10,11 +10,11 @@ from cases import CASE_IDS, CASES, base_of
 from mutransformers.core.shapes import Conv1DInfShape
 
 HIDDEN = re.compile(r"\.(query|key|value|dense|c_attn|c_proj|c_fc|q_attn|[qkvo]_proj|gate_proj|up_proj|down_proj|qkv_proj|gate_up_proj|query_key_value|dense_h_to_4h|dense_4h_to_h|fc1|fc2|out_proj"
-                    r"|q|k|v|o|wi|wo|wi_0|wi_1)\.weight$")
+                    r"|q|k|v|o|wi|wo|wi_0|wi_1|Wqkv|Wi|Wo)\.weight$")
 READOUT_MODULES = {"classifier", "qa_outputs", "score", "lm_head", "cls.seq_relationship", "cls.predictions.decoder",
                    "multiple_choice_head.summary", "lm_head.decoder", "classifier.out_proj",
-                   "classification_head.out_proj", "embed_out"}
-EMBEDDINGS = re.compile(r"(word_embeddings|position_embeddings|token_type_embeddings|wte|wpe|embed_tokens|embed_in|shared|embed_positions)"
+                   "classification_head.out_proj", "embed_out", "decoder"}
+EMBEDDINGS = re.compile(r"(word_embeddings|position_embeddings|token_type_embeddings|wte|wpe|embed_tokens|embed_in|shared|embed_positions|tok_embeddings)"
                         r"\.weight$")
 FINITE = re.compile(r"relative_attention_bias\.weight$")  # (buckets, heads): heads fixed
 

@@ -526,6 +526,23 @@ def test_committed_roberta_experiment_matches_the_readme():
     assert round(mup["margin_below_unigram"], 2) == 0.27
 
 
+def test_committed_qwen3_experiment_matches_the_readme():
+    """Qwen3 causal LM (one seed, widths 64-256): muP's optimum moves 1 step, SP's 3; muP's transfer costs
+    0.008 nats at width 256, SP's 0.303."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_qwen3.jsonl")
+    assert len(records) == 36 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    mup, sp = summary["qwen3 mup log2_lr"], summary["qwen3 sp log2_lr"]
+    assert [r["best_log2"] for r in mup["widths"]] == [-7, -6, -6] and mup["optimum_shift_steps"] == 1
+    assert [r["best_log2"] for r in sp["widths"]] == [-6, -8, -9] and sp["optimum_shift_steps"] == 3
+    assert [round(r["best_loss"], 3) for r in mup["widths"]] == [4.672, 4.493, 4.401]
+    assert [round(r["best_loss"], 3) for r in sp["widths"]] == [4.629, 4.676, 4.554]
+    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [-6.73, -6.38, -6.47]
+    assert round(mup["transfer_gap"], 3) == 0.008 and round(sp["transfer_gap"], 3) == 0.303
+    assert mup["best_loss_falls_with_width"] and not sp["best_loss_falls_with_width"]
+    assert mup["values_where_wider_is_not_better_log2"] == [-5.0]
+
+
 # --- sweeps across depth (CompleteP, issue 16) ---
 
 def test_depth_sweep_gives_completep_runs_the_smallest_depth_as_base_and_mup_none():

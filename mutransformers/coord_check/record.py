@@ -56,7 +56,9 @@ def _recording_attention(module, query, key, value, attention_mask, scaling=None
                 key = key.repeat_interleave(query.shape[1] // key.shape[1], dim=1)
             scale = scaling if scaling is not None else query.shape[-1] ** -0.5
             logits = torch.matmul(query, key.transpose(-1, -2)) * scale  # (batch, heads, q_len, k_len)
-            for kind, tensor in (("q", query), ("k", key), ("v", value), ("attn_logits", logits),
+            # q as its projection computes it: a literal-scale attention (ModernBERT) scales q for the kernel
+            q = query / getattr(module, "query_prescale", 1.0)
+            for kind, tensor in (("q", q), ("k", key), ("v", value), ("attn_logits", logits),
                                  ("attn_core", out[0])):
                 recorder.add(f"{name}:{kind}", kind, tensor)
     return out

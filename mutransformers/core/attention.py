@@ -13,6 +13,7 @@ import functools
 import logging
 import math
 
+from .errors import MuPError
 from .reclass import mixed_class
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class MuAttention:
     mup_config = None
     mup_query_name = None
     mup_folded_into_init = False
+    mup_literal_scale = False  # upstream's forward passes its own 1/sqrt(d_head), not ``scaling`` (ModernBERT)
 
     @property
     def scaling(self) -> float:
@@ -70,6 +72,11 @@ class MuAttention:
     def scaling(self, value: float):
         self.__dict__["sp_scaling"] = value
 
+    @property
+    def query_prescale(self) -> float:
+        """What the query projection multiplies q by (1: the kernel reads ``scaling`` itself)."""
+        return self.scaling / self.sp_scaling if self.mup_literal_scale else 1.0
+
     def extra_repr(self) -> str:
         upstream = super().extra_repr()
         return (upstream + ", " if upstream else "") + f"mup_scaling={self.scaling:.4g} (sp {self.sp_scaling:.4g})"
@@ -80,12 +87,59 @@ def mu_attention_class(upstream_class: type) -> type:
     return mixed_class(MuAttention, upstream_class, globals())
 
 
-def make_mup_attention(module, config, query_weight, folded_into_init: bool = False):
-    """Re-class an upstream attention module in place so that its ``scaling`` follows muP."""
+class MuQueryProjection:
+    """Mixed into the query projection of an attention whose forward hands the kernel a literal
+    1/sqrt(d_head) (ModernBERT's ``scaling=self.head_dim**-0.5``) instead of reading ``scaling``.
+
+    ### muP: the query rows of the output are multiplied by ``scaling / sp_scaling``. q enters the logits
+    linearly and RoPE is a rotation, so the kernel's literal scale then gives muP's logits on every
+    backend, with upstream's forward untouched. The factor is read from the attention on every call.
+    """
+
+    def forward(self, hidden_states):
+        out = super().forward(hidden_states)
+        ratio = self.__dict__["mup_attention"].query_prescale
+        if ratio == 1.0:
+            return out
+        scale = out.new_ones(out.shape[-1])
+        scale[self.mup_query_rows[0]: self.mup_query_rows[1]] = ratio
+        return out * scale
+
+
+@functools.cache
+def mu_query_projection_class(upstream_class: type) -> type:
+    return mixed_class(MuQueryProjection, upstream_class, globals())
+
+
+def _query_rows(weight, view) -> tuple:
+    """(first, last + 1) output row of a Linear weight that ``view`` (its query rows) covers."""
+    if view is None:
+        return 0, weight.shape[0]
+    start, rows = divmod(view.storage_offset() - weight.storage_offset(), weight.stride(0))
+    if rows or view.shape[1:] != weight.shape[1:] or view.stride() != weight.stride():
+        raise MuPError("A literal attention scale needs the query to be a block of whole output rows of its "
+                       f"projection; got a view of shape {list(view.shape)} into {list(weight.shape)}.")
+    return start, start + view.shape[0]
+
+
+def make_mup_attention(module, config, query_weight, folded_into_init: bool = False, query_view=None,
+                       literal_scale: float | None = None):
+    """Re-class an upstream attention module in place so that its ``scaling`` follows muP.
+
+    ``literal_scale``: the scale upstream's forward passes to the kernel itself; the query projection
+    then carries muP's factor (``MuQueryProjection``).
+    """
     if not isinstance(module, MuAttention):
-        sp_scaling = module.__dict__.pop("scaling", 1.0)  # T5 has none: its scale is in the init
+        sp_scaling = module.__dict__.pop("scaling", 1.0) if literal_scale is None else literal_scale
         module.__class__ = mu_attention_class(type(module))
-        module.scaling = sp_scaling
+        module.scaling = sp_scaling  # T5 has none: its scale is in the init
     module.mup_config = config
     module.mup_query_name = next(name for name, p in module.named_parameters() if p is query_weight)
     module.mup_folded_into_init = folded_into_init
+    module.mup_literal_scale = literal_scale is not None
+    if literal_scale is not None:
+        projection = module.get_submodule(module.mup_query_name.rpartition(".")[0])
+        if not isinstance(projection, MuQueryProjection):
+            projection.__class__ = mu_query_projection_class(type(projection))
+        projection.__dict__["mup_attention"] = module  # not a submodule: no cycle in the module tree
+        projection.mup_query_rows = _query_rows(query_weight, query_view)

@@ -143,6 +143,11 @@ class MuConfigMixin:
         if with_base_depth:
             for name, value in self.mup_depth_base().items():  # T5's decoder follows the encoder's base
                 setattr(base, name, value)
+            layer_types = getattr(base, "layer_types", None)
+            layers = getattr(base, "num_hidden_layers", None)
+            if isinstance(layer_types, list) and layer_types and layers and len(layer_types) != layers:
+                # upstream checks one entry per layer (Qwen3, ModernBERT): the base repeats the model's pattern
+                base.layer_types = [layer_types[i % len(layer_types)] for i in range(layers)]
         base.mup_base = None
         base.mup_base_shapes = None
         base.depth_alpha = None

@@ -13,12 +13,14 @@ two declarations: ``mup_attention_classes`` (modules holding ``scaling``) and
 4. rebuilds ``infshape`` after ``from_pretrained`` without touching a loaded weight, and records
    hand-set base shapes in the config on ``save_pretrained``.
 """
+import contextlib
 import contextvars
 import json
 from pathlib import Path
 
 import torch
 from mup import MuReadout
+from torch import nn
 from transformers import initialization as hf_init
 from mup.infshape import InfDim, InfShape
 from transformers.pytorch_utils import Conv1D
@@ -46,6 +48,12 @@ class MuPreTrainedModel:
     def mup_query_weights(module) -> list:
         """Views of ``module``'s query projection weights, as (parameter, view) pairs."""
         return []
+
+    @staticmethod
+    def mup_literal_attention_scale(module) -> float | None:
+        """The attention scale upstream's forward passes to the kernel as a literal instead of reading the
+        module's ``scaling`` (ModernBERT); None: upstream reads ``scaling``."""
+        return None
 
     @classmethod
     def mup_logit_scale_weights(cls, module) -> list:
@@ -89,7 +97,8 @@ class MuPreTrainedModel:
     def initialize_weights(self):
         ### muP: one rule for the whole tree — upstream sub-models would dispatch to their own SP init
         attach_infshapes(self)  # loading replaces parameters, which drops `infshape`
-        self.apply(self._initialize_weights)
+        with _tied_readouts_drawn_apart(self):
+            self.apply(self._initialize_weights)
 
     @torch.no_grad()
     def _init_weights(self, module):
@@ -116,8 +125,9 @@ class MuPreTrainedModel:
 
     def _set_attention(self, module):
         ### muP: scaling becomes a property derived from the config and the query's infshape on every read
-        make_mup_attention(module, self.config, self.mup_query_weights(module)[0][0],
-                           self.mup_attention_folded_into_init)
+        query_weight, query_view = self.mup_query_weights(module)[0]
+        make_mup_attention(module, self.config, query_weight, self.mup_attention_folded_into_init, query_view,
+                           self.mup_literal_attention_scale(module))
 
     def _get_resized_embeddings(self, old_embeddings, *args, **kwargs):
         ### muP: new rows drawn by the muP rule of the table they extend; infshape follows the new size
@@ -200,6 +210,25 @@ class MuPreTrainedModel:
         if self.config.mup_base_shapes is None and live != derived_base_shapes(self):
             self.config.mup_base_shapes = live
         return super().save_pretrained(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _tied_readouts_drawn_apart(model):
+    """Upstream initializes before it ties, so a tied matrix keeps the *embedding's* init and whatever the
+    head's rule draws is dropped (ModernBERT draws its decoder with a depth-scaled std). We tie first (the
+    readout must be a MuReadout sharing the embedding's infshape), so a tied readout draws into a stand-in."""
+    embeddings = model.get_input_embeddings()
+    shared = [m for m in model.modules() if isinstance(m, MuReadout) and embeddings is not None
+              and m.weight is embeddings.weight]
+    for readout in shared:
+        stand_in = nn.Parameter(torch.empty_like(readout.weight))
+        stand_in.infshape = readout.weight.infshape
+        readout.weight = stand_in
+    try:
+        yield
+    finally:
+        for readout in shared:
+            readout.weight = embeddings.weight
 
 
 def _resized_infshape(infshape, shape):

@@ -30,5 +30,6 @@ setup(
                 "accelerate>=1.1", "peft>=0.13", "datasets>=3",
                 "psycopg2-binary>=2.9", "pgserver>=0.1.4"],  # pgserver: the PostgreSQL the sweep test starts
     },
+    package_data={"mutransformers": ["generic_verified.json"]},  # the check-arch results we measured
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},
 )

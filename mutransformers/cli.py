@@ -203,6 +203,21 @@ def presets_command(args) -> int:
     return 0
 
 
+def check_arch_command(args) -> int:
+    from .checks import run_battery
+    from .generic import record_verification
+    print(f"check-arch {args.model_type} (transformers {__import__('transformers').__version__}): the battery on a "
+          "2-layer causal LM, widths 32-512")
+    record = run_battery(args.model_type)
+    verdict = "PASS: the generic path may build it" if record["passed"] else "FAIL: the generic path refuses it"
+    print(f"{args.model_type}: {verdict} ({record['seconds']} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({args.model_type: record}, indent=1) + "\n")
+    if not args.no_record:
+        print(f"recorded in {record_verification(args.model_type, record)}")
+    return 0 if record["passed"] else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="mutransformers", description="muP transformers: coordinate checks, "
                                      "transfer sweeps and their reports, upstream diffs, presets")
@@ -331,6 +346,12 @@ def main(argv=None) -> int:
                                   formatter_class=defaults)
     presets.add_argument("--write-base-shapes", metavar="DIR", help="write <preset>.bsh files into DIR")
     presets.set_defaults(handler=presets_command)
+    check = commands.add_parser("check-arch", help="run the muP battery on an undeclared transformers model type; "
+                                "the generic path builds it only after it passes", formatter_class=defaults)
+    check.add_argument("model_type", help="an upstream model type, e.g. stablelm")
+    check.add_argument("--json", help="also write the record to this file")
+    check.add_argument("--no-record", action="store_true", help="do not record the result for the generic path")
+    check.set_defaults(handler=check_arch_command)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

@@ -211,8 +211,10 @@ def check_arch_command(args) -> int:
     record = run_battery(args.model_type)
     verdict = "PASS: the generic path may build it" if record["passed"] else "FAIL: the generic path refuses it"
     print(f"{args.model_type}: {verdict} ({record['seconds']} s)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({args.model_type: record}, indent=1) + "\n")
+    if args.json:  # merged with the records the file holds (how generic_verified.json is made)
+        path = Path(args.json)
+        records = json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
+        path.write_text(json.dumps(dict(sorted({**records, args.model_type: record}.items())), indent=1) + "\n")
     if not args.no_record:
         print(f"recorded in {record_verification(args.model_type, record)}")
     return 0 if record["passed"] else 1
@@ -349,7 +351,7 @@ def main(argv=None) -> int:
     check = commands.add_parser("check-arch", help="run the muP battery on an undeclared transformers model type; "
                                 "the generic path builds it only after it passes", formatter_class=defaults)
     check.add_argument("model_type", help="an upstream model type, e.g. stablelm")
-    check.add_argument("--json", help="also write the record to this file")
+    check.add_argument("--json", help="also add the record to this JSON file (keyed by model type)")
     check.add_argument("--no-record", action="store_true", help="do not record the result for the generic path")
     check.set_defaults(handler=check_arch_command)
     args = parser.parse_args(argv)

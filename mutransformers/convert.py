@@ -32,10 +32,13 @@ def _sp_class(mu_model):
 
 def _mu_class(sp_model):
     import mutransformers
-    cls = getattr(mutransformers, f"Mu{type(sp_model).__name__}", None)
+    from .generic import muclass_by_name
+    name = f"Mu{type(sp_model).__name__}"
+    cls = getattr(mutransformers, name, None) or muclass_by_name(name)  # declared, or built by the generic path
     if cls is None:
-        raise MuPError(f"No muP class for {type(sp_model).__name__}; supported: the BERT, RoBERTa, GPT-2, T5 and "
-                       "Llama classes of transformers.")
+        raise MuPError(f"No muP class for {type(sp_model).__name__}: mutransformers declares "
+                       f"{sorted(mutransformers.ARCHITECTURES)}; another Llama-shaped decoder needs "
+                       f"`mutransformers check-arch <model_type>`, then mutransformers.generic.register(<model_type>).")
     return cls
 
 

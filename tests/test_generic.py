@@ -52,7 +52,16 @@ def test_a_width_dependent_embedding_scale_fails_the_coordinate_check():
     like width^0.5, and the battery's coordinate check refuses it."""
     mu_class, sp_class = checks._models("gemma2")
     passed, detail = checks.check_coordinates(mu_class, sp_class, "gemma2")
-    assert not passed and "muP: FAIL" in detail, detail
+    assert not passed and "muP: FAIL" in detail and "model.embed_tokens at step" in detail, detail
+    assert float(detail.split("model.embed_tokens at step")[1].split("slope")[1].split(";")[0]) > 0.4
+
+
+def test_a_router_held_as_a_bare_parameter_is_not_a_readout_and_fails_the_build_check():
+    """Mixtral's router maps the width to the expert count through its own parameter, not an nn.Linear: it would
+    train as an input weight with no 1/width_mult. The coordinate check does not see it (the MoE output stays
+    flat: measured +0.24 over widths 64-512); the build check does."""
+    passed, detail = checks.check_build(*checks._models("mixtral"))
+    assert not passed and "mlp.gate.weight (width -> 8, not a MuReadout)" in detail, detail
 
 
 @pytest.mark.slow
@@ -71,3 +80,6 @@ def test_check_arch_records_a_pass_and_the_generic_path_then_builds_and_register
     q_proj = model.model.layers[0].self_attn.q_proj.weight
     assert next(g["lr"] for g in optimizer.param_groups if any(p is q_proj for p in g["params"])) == 5e-3
     assert torch.isfinite(model(torch.tensor([[1, 2, 3]]), labels=torch.tensor([[1, 2, 3]])).loss)
+    sp_model = transformers.HeliumForCausalLM(transformers.HeliumConfig(**checks.tiny_config_fields(
+        transformers.HeliumConfig, 32)))
+    assert type(mt.from_sp(sp_model)) is classes["AutoModelForCausalLM"]  # from_sp finds the generic class

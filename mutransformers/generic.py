@@ -110,7 +110,13 @@ def generic_classes(model_type: str, verified_only: bool = True) -> dict:
     if f"mu{model_type}" in mutransformers.ARCHITECTURES:
         raise MuPError(f"{model_type!r} is declared by mutransformers: use mutransformers.Mu* classes or the Auto "
                        "classes, not the generic path.")
-    if verified_only and not (verification(model_type) or {}).get("passed"):
+    record = verification(model_type) if verified_only else None
+    if record is not None and not record["passed"]:
+        failed = {k: c["detail"] for k, c in record["checks"].items() if not c["passed"] and "not run" not in c["detail"]}
+        raise MuPError(f"{model_type!r} failed check-arch under transformers {transformers.__version__} ({failed}): "
+                       "Llama's declarations do not give it muP. It needs a declaration of its own under "
+                       "mutransformers/models (see Gemma 3's for a constant attention scale).")
+    if verified_only and record is None:
         raise MuPError(f"muP for {model_type!r} has not been verified under transformers {transformers.__version__}: "
                        f"run `mutransformers check-arch {model_type}` (it runs the battery on a tiny config and "
                        "records the result); the generic path never falls back to an unchecked guess.")

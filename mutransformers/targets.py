@@ -32,7 +32,7 @@ TRAINING_CLASS = {"mubert": "AutoModelForMaskedLM", "muroberta": "AutoModelForMa
                   "muqwen2": "AutoModelForCausalLM", "muqwen3": "AutoModelForCausalLM",
                   "muolmo2": "AutoModelForCausalLM", "muphi3": "AutoModelForCausalLM",
                   "mugpt_neox": "AutoModelForCausalLM", "mugemma3_text": "AutoModelForCausalLM",
-                  "mubart": "AutoModelForSeq2SeqLM"}
+                  "mubart": "AutoModelForSeq2SeqLM", "mumodernbert": "AutoModelForMaskedLM"}
 
 
 def load_target(spec: str) -> MuConfigMixin:

@@ -29,6 +29,14 @@ def test_an_unverified_architecture_is_refused_with_check_arch_named(stores):
         generic.generic_classes("no_such_model", verified_only=False)
 
 
+def test_a_recorded_failure_is_refused_with_the_failed_check_named(stores):
+    shipped = json.loads((generic.Path(generic.__file__).with_name("generic_verified.json")).read_text())["granite"]
+    generic.record_verification("granite", {**shipped, "transformers": transformers.__version__})
+    with pytest.raises(mt.MuPError, match=r"'granite' failed check-arch .*kernel_reads_mup_scaling.*kernel got "
+                                          r"\[0.70711\].*needs a declaration of its own"):
+        generic.generic_classes("granite")
+
+
 def test_a_record_from_another_transformers_version_does_not_count(stores):
     generic.record_verification("helium", {"transformers": "4.0.0", "passed": True, "checks": {}})
     with pytest.raises(mt.MuPError, match=r"check-arch helium"):
@@ -83,3 +91,19 @@ def test_check_arch_records_a_pass_and_the_generic_path_then_builds_and_register
     sp_model = transformers.HeliumForCausalLM(transformers.HeliumConfig(**checks.tiny_config_fields(
         transformers.HeliumConfig, 32)))
     assert type(mt.from_sp(sp_model)) is classes["AutoModelForCausalLM"]  # from_sp finds the generic class
+
+
+def test_the_readme_lists_every_family_tried_with_its_recorded_result():
+    records = json.loads(generic.SHIPPED.read_text())
+    readme = (generic.SHIPPED.parents[1] / "README.md").read_text()
+    assert len(records) >= 10 and {"granite", "gemma2", "mixtral"} <= set(records)
+    for model_type, record in records.items():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{model_type}` |"))
+        if record["passed"]:
+            assert all(c["passed"] for c in record["checks"].values()) and len(record["checks"]) == 8
+            detail = record["checks"]["coordinates"]["detail"]
+            slope, pair = detail.split("largest slope ")[1].split(",")[0], detail.split("lr 2e-2: ")[1].split(" ")[0]
+            assert f"| PASS | {slope}; {pair} |" in row and float(pair) > 0.35, model_type
+        else:
+            failed = [k for k, c in record["checks"].items() if not c["passed"] and "not run" not in c["detail"]]
+            assert failed and f"refused ({', '.join(failed)})" in row, model_type

@@ -295,3 +295,10 @@ def test_a_shallower_proxy_tunes_and_the_target_trains_with_completep(target_jso
     model = mt.MuGPT2LMHeadModel.from_pretrained(str(tmp_path / "run"))  # CompleteP kept
     assert model.config.mup_depth_base() == {"n_layer": 1}
     assert {m.branch_multiplier for m in model.modules() if hasattr(m, "branch_multiplier")} == {0.5}
+
+
+def test_every_architecture_has_a_training_head_among_its_auto_classes():
+    from mutransformers.auto import ARCHITECTURES
+    from mutransformers.targets import TRAINING_CLASS
+    assert set(TRAINING_CLASS) == set(ARCHITECTURES)
+    assert all(TRAINING_CLASS[t] in package.AUTO_CLASSES for t, package in ARCHITECTURES.items())

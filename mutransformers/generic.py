@@ -100,7 +100,6 @@ def _attention_classes(upstream_model) -> tuple:
     return tuple(sorted(found, key=lambda c: c.__name__))
 
 
-@functools.cache
 def generic_classes(model_type: str, verified_only: bool = True) -> dict:
     """{Auto class name: muP class} for an upstream model type, built from Llama's declarations.
 
@@ -120,6 +119,12 @@ def generic_classes(model_type: str, verified_only: bool = True) -> dict:
         raise MuPError(f"muP for {model_type!r} has not been verified under transformers {transformers.__version__}: "
                        f"run `mutransformers check-arch {model_type}` (it runs the battery on a tiny config and "
                        "records the result); the generic path never falls back to an unchecked guess.")
+    return _built_classes(model_type)
+
+
+@functools.cache
+def _built_classes(model_type: str) -> dict:
+    """Built once per process: check-arch and the gated path then hand out the very same classes."""
     config_class, modeling = _upstream(model_type)
     fields = config_class.__dataclass_fields__
     missing = [f for f in ("hidden_size", "intermediate_size", "num_attention_heads", "num_hidden_layers")

@@ -15,9 +15,7 @@ def stores(tmp_path, monkeypatch):
     """Empty verification stores: nothing shipped, nothing recorded by the user."""
     monkeypatch.setenv("MUTRANSFORMERS_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(generic, "SHIPPED", tmp_path / "shipped.json")
-    generic.generic_classes.cache_clear()
     yield tmp_path
-    generic.generic_classes.cache_clear()
 
 
 def test_an_unverified_architecture_is_refused_with_check_arch_named(stores):

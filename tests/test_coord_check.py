@@ -32,7 +32,9 @@ def test_negative_controls_fail(arch, variant, offending_kind):
     rows = cc.run(arch, WIDTHS, variant, steps=8, progress=False)
     result = cc.check(rows)
     assert not result.passed
-    if offending_kind:
+    if offending_kind and arch == "bart":  # its cross-attention output grows under the controls too (README)
+        assert offending_kind in {s["kind"] for s in result.worst}, result.summary()
+    elif offending_kind:
         assert result.worst[0]["kind"] == offending_kind, result.summary()
 
 

@@ -4,7 +4,7 @@ Per (arch, variant): the largest log-log slope of an activation's size (v1, boun
 range of slopes of its change from initialization from step 1 on (v2, bound +-MAX_CHANGE_SLOPE; the
 attention logits' change, judged on the growing side only, is listed apart), with the kind of
 activation at each extreme, and the verdict. Every variant is averaged over the architecture's
-``check_seeds`` (2; OLMo-2 and BART 4), as ``coord_check.run`` does by default.
+``check_seeds`` (2; OLMo-2 4, BART 8), as ``coord_check.run`` does by default.
 
 With ``--depth``: the same across depth (GPT-2, Llama, T5 at width 128, depths 4-32, Adam lr 1e-3, 2 seeds)
 for muP without a base depth, CompleteP and Depth-muP (``coord_check/depth.py``).

@@ -239,7 +239,7 @@ def main(argv=None) -> int:
     coord.add_argument("--lr", type=float, help="learning rate of the base model (default 1e-2; with --depths 1e-3)")
     coord.add_argument("--seeds", type=int,
                        help="average sizes over this many initializations (default: the architecture's calibrated "
-                            "count across width, 2, OLMo-2 and BART 4; 1 across depth)")
+                            "count across width, 2, OLMo-2 4, BART 8; 1 across depth)")
     coord.add_argument("--variants", nargs="+", choices=sorted({*cc.VARIANTS, *cc.DEPTH_VARIANTS}),
                        help="parametrizations to check; the negative controls must fail (default: sp mup; with "
                             "--depths: mup completep)")

@@ -15,7 +15,7 @@ One exception, measured: the attention logits' change is judged on the growing s
 Theta(1) part needs q and k to align, which takes more steps than the check runs (the reason the
 1/sqrt(d) control needs ~6 steps to show); until then the change is dominated by q.k terms of
 independent vectors, ~sqrt(d_head)/d_head, so it shrinks under muP as under every control
-(muP: -1.06 to -0.01 over widths 64-512, ModernBERT +0.13 at its last step; README) and cannot tell them apart.
+(muP: -0.96 to -0.02 over widths 64-512, ModernBERT +0.13 at its last step; README) and cannot tell them apart.
 """
 import math
 from collections import defaultdict

@@ -661,3 +661,90 @@ def test_committed_joint_width_and_depth_run_matches_the_readme():
     flat = sum(r["eval_loss"] for r in base if r["log2_lr"] == -7.0) / 2 - sum(
         r["eval_loss"] for r in base if r["log2_lr"] == -6.0) / 2
     assert 0 < flat < result["seed_spread_at_optimum"]  # the base's top two LRs lie within the seed spread
+
+
+def _depth_summary(name):
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / f"{name}.jsonl")
+    assert not any(r["diverged"] for r in records)
+    return records, sw.analyze(records)
+
+
+def _per_depth(result, field, digits):
+    return [round(r[field], digits) for r in result["depths"]]
+
+
+def test_committed_longer_depth_experiment_on_llama_meets_the_target():
+    """Llama width 128, depths 2-16, 300 steps of 32 x 128 tokens (GPU): CompleteP's optimum stays at -7 and
+    deeper is better near it; muP alone moves one step and its depth-2 optimum costs depth 16 0.275 nats."""
+    records, summary = _depth_summary("depth_transfer_llama")
+    assert len(records) == 112 and {r["device"] for r in records} == {"cuda"}
+    assert {(r["batch_size"], r["seq_len"], r["steps"]) for r in records} == {(32, 128, 300)}
+    completep, mup = summary["llama completep log2_lr"], summary["llama mup log2_lr"]
+    assert [r["best_log2"] for r in completep["depths"]] == [-7] * 4 and completep["optimum_shift_steps"] == 0
+    assert completep["deeper_better_near_optimum"] and completep["values_near_optimum_log2"] == [-8, -7, -6]
+    assert completep["best_loss_falls_with_depth"] and all(r["seeds_agree"] for r in completep["depths"])
+    assert _per_depth(completep, "best_loss", 3) == [4.198, 4.153, 4.126, 4.087]
+    assert _per_depth(completep, "parabola_log2", 2) == [-6.85, -7.27, -7.30, -7.24]
+    assert [r["best_log2"] for r in mup["depths"]] == [-7, -7, -8, -8] and mup["optimum_shift_steps"] == 1
+    assert not mup["deeper_better_near_optimum"] and round(mup["transfer_gap"], 3) == 0.275
+    assert _per_depth(mup, "best_loss", 3) == [4.198, 4.180, 4.192, 4.293]
+
+
+def test_committed_longer_depth_experiment_on_gpt2_misses_deeper_is_better():
+    """GPT-2, same protocol: CompleteP's optimum moves one step (-7 -> -8), Depth-muP's none, but under every
+    parametrization the best loss rises with depth, and so does CompleteP's training loss at 2^-7 (under-fitting)."""
+    records, summary = _depth_summary("depth_transfer_gpt2_long")
+    assert len(records) == 168 and {r["device"] for r in records} == {"cuda"}
+    optima = {"completep": [-7, -7, -8, -8], "depth_mup": [-7] * 4, "mup": [-7, -7, -8, -8]}
+    best = {"completep": [4.306, 4.333, 4.386, 4.408], "depth_mup": [4.306, 4.322, 4.359, 4.424],
+            "mup": [4.306, 4.342, 4.422, 4.539]}
+    for param in optima:
+        result = summary[f"gpt2 {param} log2_lr"]
+        assert [r["best_log2"] for r in result["depths"]] == optima[param]
+        assert _per_depth(result, "best_loss", 3) == best[param]
+        assert not result["deeper_better_near_optimum"] and not result["best_loss_falls_with_depth"]
+    assert _per_depth(summary["gpt2 completep log2_lr"], "parabola_log2", 2) == [-6.92, -7.12, -7.53, -7.87]
+
+    def train_loss(arch_records, param, depth):
+        losses = [r["train_loss"] for r in arch_records if (r["param"], r["n_layer"], r["log2_lr"]) == (param, depth, -7.0)]
+        return round(sum(losses) / len(losses), 2)
+    assert (train_loss(records, "completep", 2), train_loss(records, "completep", 16)) == (3.79, 4.07)
+    llama, _ = _depth_summary("depth_transfer_llama")
+    assert (train_loss(llama, "completep", 2), train_loss(llama, "completep", 16)) == (3.58, 3.43)
+
+
+def test_committed_alpha_half_depth_run_matches_the_readme():
+    """Depth-muP (alpha 1/2) GPT-2, the short CPU protocol: optimum -8, -7, -7, -7, deeper worse."""
+    records, summary = _depth_summary("depth_transfer_gpt2_alpha05")
+    assert len(records) == 56 and {r["device"] for r in records} == {"cpu"}
+    result = summary["gpt2 depth_mup log2_lr"]
+    assert [r["best_log2"] for r in result["depths"]] == [-8, -7, -7, -7] and result["optimum_shift_steps"] == 1
+    assert _per_depth(result, "parabola_log2", 2) == [-7.58, -7.50, -7.49, -7.31]
+    assert _per_depth(result, "best_loss", 3)[::3] == [4.661, 4.883] and round(result["transfer_gap"], 3) == 0.012
+
+
+def test_committed_longer_joint_run_narrows_but_misses_the_target():
+    """The joint run with the longer protocol: base (64, 2) optimum -6 costs the target (256, 8) 0.028 nats."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "joint_transfer_gpt2_long.jsonl")
+    assert len(records) == 28 and not any(r["diverged"] for r in records)
+    result = sw.analyze(records)["gpt2 completep log2_lr"]
+    assert [(r["width"], r["depth"], r["best_log2"]) for r in result["sizes"]] == [(64, 2, -6), (256, 8, -7)]
+    assert [round(r["parabola_log2"], 2) for r in result["sizes"]] == [-5.92, -6.75]
+    assert [round(r["best_loss"], 3) for r in result["sizes"]] == [4.421, 4.268]
+    assert round(result["transfer_gap"], 3) == 0.028 and result["transfer_gap"] > 0.02
+
+
+def test_committed_partial_width_2048_runs_match_the_readme():
+    """The GPU LR sweeps are partial (49 of 384 runs): at width 2048 muP's optimum is -7 for both seeds on GPT-2
+    and Llama, and GPT-2 SP's lowest loss sits at the grid's smallest LR."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    gpt2, llama = sw.load(docs / "lr_transfer_gpt2_gpu.jsonl"), sw.load(docs / "lr_transfer_llama_gpu.jsonl")
+    assert (len(gpt2), len(llama)) == (35, 14)
+
+    def optimum(records, param, seed):
+        runs = [r for r in records if (r["param"], r["width"], r["seed"]) == (param, 2048, seed)]
+        return min(runs, key=lambda r: r["eval_loss"])["log2_lr"]
+    for records in (gpt2, llama):
+        assert [optimum(records, "mup", seed) for seed in (0, 1)] == [-7.0, -7.0]
+    assert [optimum(gpt2, "sp", seed) for seed in (0, 1)] == [-12.0, -12.0]
+    assert sum(1 for r in gpt2 if (r["param"], r["width"]) == ("sp", 2048)) == 12

@@ -1,4 +1,5 @@
 """LR sweeps: schedules keep muP's LR ratios, divergence is data, sweeps resume and distribute."""
+import dataclasses
 import json
 import math
 import os
@@ -92,6 +93,33 @@ def test_killed_sweep_resumes_losing_nothing(tmp_path):
     after = results.load(path)
     assert len(after) == 8 and len({r["key"] for r in after}) == 8
     assert after[:len(before)] == before  # nothing lost or rewritten
+
+
+def _train_run_that_fails_first(run, data_dir):
+    """Stands in for train_run in forked workers: leaves a mark per started run; the first run raises."""
+    Path(os.environ["STARTED_RUNS_DIR"], run.key().replace("|", "_")).touch()
+    if run.log2_lr == -20:
+        raise mt.MuPError("this run is broken")
+    time.sleep(0.2)
+    return {**dataclasses.asdict(run), "key": run.key(), "eval_loss": 5.0, "diverged": False}
+
+
+def test_a_failed_run_stops_the_sweep_instead_of_training_the_rest(tmp_path, monkeypatch):
+    """The pool's exit waits for every submitted run: a failed run (or an interrupt) used to train the whole
+    remaining grid and record none of it. Now the queued runs are cancelled; only those in flight finish."""
+    import multiprocessing
+    from mutransformers.sweep import grid
+    assert multiprocessing.get_start_method() == "fork"  # the stand-in reaches the workers through fork
+    started = tmp_path / "started"
+    started.mkdir()
+    monkeypatch.setenv("STARTED_RUNS_DIR", str(started))
+    monkeypatch.setattr(grid, "train_run", _train_run_that_fails_first)
+    runs = [RunConfig(arch="gpt2", param="mup", width=32, log2_lr=lr, seed=0, base_width=32, vocab_size=512)
+            for lr in range(-20, 12)]
+    with pytest.raises(mt.MuPError, match="this run is broken"):
+        grid.run_runs(runs, tmp_path / "results.jsonl", DATA, workers=2, progress=False)
+    assert 1 <= len(list(started.iterdir())) <= 8, "the runs in flight, not the 32 of the grid"
+    assert len(results.load(tmp_path / "results.jsonl")) <= 3
 
 
 def test_optuna_workers_share_one_sweep(tmp_path):

@@ -148,8 +148,15 @@ def run_runs(runs: list, results_path, data_dir, workers: int = 1, progress: boo
         context = multiprocessing.get_context("spawn") if torch.cuda.is_available() else None
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(train_run, run, data_dir) for run in todo]
-            for future in as_completed(futures):
-                _record(results_path, future.result(), bar)
+            try:
+                for future in as_completed(futures):
+                    _record(results_path, future.result(), bar)
+            except BaseException:
+                # A failed run or an interrupt: the pool's exit waits for every submitted run, so without
+                # this it would train the rest of the grid and record none of it. Only the runs in flight finish.
+                for future in futures:
+                    future.cancel()
+                raise
     bar.close()
     return len(todo)
 

@@ -211,10 +211,8 @@ def check_arch_command(args) -> int:
     record = run_battery(args.model_type)
     verdict = "PASS: the generic path may build it" if record["passed"] else "FAIL: the generic path refuses it"
     print(f"{args.model_type}: {verdict} ({record['seconds']} s)")
-    if args.json:  # merged with the records the file holds (how generic_verified.json is made)
-        path = Path(args.json)
-        records = json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
-        path.write_text(json.dumps(dict(sorted({**records, args.model_type: record}.items())), indent=1) + "\n")
+    if args.json:
+        record_verification(args.model_type, record, args.json)
     if not args.no_record:
         print(f"recorded in {record_verification(args.model_type, record)}")
     return 0 if record["passed"] else 1

@@ -49,7 +49,7 @@ def user_store() -> Path:
 
 
 def _records(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
 
 
 def verification(model_type: str) -> dict | None:
@@ -61,10 +61,12 @@ def verification(model_type: str) -> dict | None:
     return None
 
 
-def record_verification(model_type: str, record: dict) -> Path:
-    path = user_store()
+def record_verification(model_type: str, record: dict, path=None) -> Path:
+    """Merges ``record`` into a JSON file keyed by model type: the user store, or ``path``
+    (``check-arch --json``, how generic_verified.json is made)."""
+    path = Path(path) if path is not None else user_store()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**_records(path), model_type: record}, indent=1) + "\n")
+    path.write_text(json.dumps(dict(sorted({**_records(path), model_type: record}.items())), indent=1) + "\n")
     return path
 
 

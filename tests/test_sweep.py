@@ -647,6 +647,12 @@ def test_report_reads_depth_and_paired_sweeps_off_the_records(tmp_path):
         sw.analyze(crossed)
 
 
+def _seed_mean(records, field, param, depth, log2_lr):
+    """``field`` averaged over the seeds of one (param, depth, LR) point, to 2 decimals."""
+    values = [r[field] for r in records if (r["param"], r["n_layer"], r["log2_lr"]) == (param, depth, log2_lr)]
+    return round(sum(values) / len(values), 2)
+
+
 def test_committed_depth_experiment_matches_the_readme():
     """GPT-2 width 128, depths 2-16: the grid optimum stays at -8 under muP and CompleteP, muP's vertex drifts
     down by about half a step while CompleteP's does not, CompleteP beats muP at every depth above the base,
@@ -668,10 +674,8 @@ def test_committed_depth_experiment_matches_the_readme():
     assert mup_best == [4.677, 4.802, 4.952, 5.042] and completep_best == [4.677, 4.749, 4.870, 4.916]
     assert [round(m - c, 3) for m, c in zip(mup_best[1:], completep_best[1:])] == [0.053, 0.082, 0.126]
 
-    def mean_loss(param, depth, log2_lr):
-        losses = [r["eval_loss"] for r in records if (r["param"], r["n_layer"], r["log2_lr"]) == (param, depth, log2_lr)]
-        return round(sum(losses) / len(losses), 2)
-    assert (mean_loss("completep", 16, -5.0), mean_loss("mup", 16, -5.0)) == (5.12, 5.69)
+    assert (_seed_mean(records, "eval_loss", "completep", 16, -5.0), _seed_mean(records, "eval_loss", "mup", 16, -5.0)) \
+        == (5.12, 5.69)
 
 
 def test_committed_joint_width_and_depth_run_matches_the_readme():
@@ -732,13 +736,9 @@ def test_committed_longer_depth_experiment_on_gpt2_misses_deeper_is_better():
         assert _per_depth(result, "best_loss", 3) == best[param]
         assert not result["deeper_better_near_optimum"] and not result["best_loss_falls_with_depth"]
     assert _per_depth(summary["gpt2 completep log2_lr"], "parabola_log2", 2) == [-6.92, -7.12, -7.53, -7.87]
-
-    def train_loss(arch_records, param, depth):
-        losses = [r["train_loss"] for r in arch_records if (r["param"], r["n_layer"], r["log2_lr"]) == (param, depth, -7.0)]
-        return round(sum(losses) / len(losses), 2)
-    assert (train_loss(records, "completep", 2), train_loss(records, "completep", 16)) == (3.79, 4.07)
     llama, _ = _depth_summary("depth_transfer_llama")
-    assert (train_loss(llama, "completep", 2), train_loss(llama, "completep", 16)) == (3.58, 3.43)
+    for arch_records, expected in ((records, (3.79, 4.07)), (llama, (3.58, 3.43))):
+        assert tuple(_seed_mean(arch_records, "train_loss", "completep", depth, -7.0) for depth in (2, 16)) == expected
 
 
 def test_committed_alpha_half_depth_run_matches_the_readme():
@@ -753,9 +753,9 @@ def test_committed_alpha_half_depth_run_matches_the_readme():
 
 def test_committed_longer_joint_run_narrows_but_misses_the_target():
     """The joint run with the longer protocol: base (64, 2) optimum -6 costs the target (256, 8) 0.028 nats."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "joint_transfer_gpt2_long.jsonl")
-    assert len(records) == 28 and not any(r["diverged"] for r in records)
-    result = sw.analyze(records)["gpt2 completep log2_lr"]
+    records, summary = _depth_summary("joint_transfer_gpt2_long")
+    assert len(records) == 28
+    result = summary["gpt2 completep log2_lr"]
     assert [(r["width"], r["depth"], r["best_log2"]) for r in result["sizes"]] == [(64, 2, -6), (256, 8, -7)]
     assert [round(r["parabola_log2"], 2) for r in result["sizes"]] == [-5.92, -6.75]
     assert [round(r["best_loss"], 3) for r in result["sizes"]] == [4.421, 4.268]

@@ -43,6 +43,16 @@ def _function(attr):
     return attr.__func__ if isinstance(attr, (classmethod, staticmethod)) else attr
 
 
+def as_written(fn):
+    """The function as transformers wrote it, not a decorator's wrapper: from transformers 5.25 the
+    ``kernels`` package's ``use_kernelized_func`` replaces an attention's ``__init__`` with a closure over
+    ``orig_init`` (no ``__wrapped__``), whose source would fingerprint the wrapper instead of upstream."""
+    fn = inspect.unwrap(fn)
+    while "orig_init" in fn.__code__.co_freevars:
+        fn = inspect.unwrap(fn.__closure__[fn.__code__.co_freevars.index("orig_init")].cell_contents)
+    return fn
+
+
 def _is_ours(cls) -> bool:
     return cls.__module__.split(".")[0] == "mutransformers"
 
@@ -76,11 +86,11 @@ def overrides(arch: str) -> list[Override]:
                 if not inspect.isfunction(_function(attr)) or not _written_by_us(_function(attr)):
                     continue
                 upstream = next((k for k in mro[i + 1:] if not _is_ours(k) and name in vars(k)), None)
-                if upstream is None or not _has_source(_function(vars(upstream)[name])):
+                if upstream is None or not _has_source(as_written(_function(vars(upstream)[name]))):
                     continue
                 if (klass.__name__, name, upstream.__name__) not in found:
                     found[(klass.__name__, name, upstream.__name__)] = Override(
-                        _function(attr), _function(vars(upstream)[name]), f"{klass.__name__}.{name}",
+                        _function(attr), as_written(_function(vars(upstream)[name])), f"{klass.__name__}.{name}",
                         f"{upstream.__name__}.{name}")
     return list(found.values())
 
@@ -88,9 +98,9 @@ def overrides(arch: str) -> list[Override]:
 def relied_on(arch: str) -> list:
     """Upstream functions of ``arch`` we depend on: its attention ``__init__``s (they set ``scaling``),
     what its package declares in ``UPSTREAM_RELIED_ON``, and the shared ones."""
-    attention = {a.__init__ for cls in _classes(arch) for a in getattr(cls, "mup_attention_classes", ())}
+    attention = {as_written(a.__init__) for cls in _classes(arch) for a in getattr(cls, "mup_attention_classes", ())}
     declared = getattr(ARCHITECTURES[ARCH_NAMES[arch]], "UPSTREAM_RELIED_ON", [])
-    return sorted(attention, key=lambda f: f.__qualname__) + list(declared) + RELIED_ON
+    return sorted(attention, key=lambda f: f.__qualname__) + [as_written(fn) for fn in [*declared, *RELIED_ON]]
 
 
 def _location(fn) -> str:

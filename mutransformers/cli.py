@@ -82,6 +82,8 @@ def sweep_command(args) -> int:
                   "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
     if args.init_std is not None:
         run_fields["init_std"] = args.init_std
+    if args.set:
+        run_fields["config_set"] = sw.format_config_set(dict(args.set))
     sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
                      seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
                      centre=dict(args.centre), depths=args.depths, paired=args.paired)
@@ -102,6 +104,17 @@ def _hp_values(text: str) -> tuple:
         return name, [float(v) for v in values.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: write HP=V1,V2,... with numbers, e.g. output_mult=0.5,1,2")
+
+
+def _config_value(text: str) -> tuple:
+    """``tie_word_embeddings=false`` -> ("tie_word_embeddings", False): JSON values, else the text as a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: write FIELD=VALUE, e.g. tie_word_embeddings=false")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
 
 
 def _hp_value(text: str) -> tuple:
@@ -285,6 +298,9 @@ def main(argv=None) -> int:
     sweep.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")
     sweep.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0: no clipping)")
     sweep.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
+    sweep.add_argument("--set", nargs="+", type=_config_value, default=[], metavar="FIELD=VALUE",
+                       help="upstream config fields for every run (an ablation), e.g. tie_word_embeddings=false "
+                            "activation_function=relu")
     sweep.add_argument("--data", required=True, default=argparse.SUPPRESS,
                        help="folder with test.txt (trained on) and valid.txt (held out), e.g. WikiText-2 raw")
     sweep.add_argument("--results", default="sweep_results.jsonl",

@@ -353,6 +353,26 @@ def test_keys_of_results_written_before_the_multipliers_still_match():
     assert "output_mult=2.0" in RunConfig(**{**run.__dict__, "output_mult": 2.0}).key()
 
 
+def test_config_set_reaches_every_parametrization_and_bad_fields_are_named():
+    base = dict(arch="gpt2", width=128, log2_lr=-7, seed=0, base_width=64,
+                config_set=sw.format_config_set({"tie_word_embeddings": False, "activation_function": "relu"}))
+    assert base["config_set"] == 'activation_function="relu";tie_word_embeddings=false'
+    for param, extra in (("mup", {}), ("sp", {}), ("completep", {"n_layer": 4, "base_depth": 2})):
+        model = build_model(RunConfig(param=param, **base, **extra))
+        assert model.config.activation_function == "relu" and model.config.tie_word_embeddings is False
+        assert model.lm_head.weight.data_ptr() != model.transformer.wte.weight.data_ptr()  # untied for real
+    tied = build_model(RunConfig(param="mup", **{**base, "config_set": ""}))
+    assert tied.lm_head.weight.data_ptr() == tied.transformer.wte.weight.data_ptr()
+    assert "config_set" not in RunConfig(param="mup", **{**base, "config_set": ""}).key()  # old files resume
+    assert "tie_word_embeddings=false" in RunConfig(param="mup", **base).key()
+    for field, hint in (("n_embd", "--widths"), ("n_layer", "--depths"), ("initializer_range", "--init-std"),
+                        ("output_mult", "--grid output_mult")):
+        with pytest.raises(mt.MuPError, match=f"the sweep sets {field} itself; use {hint}"):
+            sw.Sweep(run_fields={"config_set": f"{field}=1"}).runs()
+    with pytest.raises(mt.MuPError, match=r"GPT2Config has no field 'tie_embeddings'"):
+        sw.Sweep(run_fields={"config_set": "tie_embeddings=false"}).runs()
+
+
 def _hp_record(param, width, hps, loss, seed=0):
     return {"arch": "llama", "param": param, "width": width, "seed": seed, "eval_loss": loss, "diverged": False,
             "key": f"{param}{width}{sorted(hps.items())}{seed}", **hps}
@@ -398,6 +418,29 @@ def test_cli_sweeps_a_multiplier_grid_and_reports_it(tmp_path):
                              str(tmp_path / "fig.png")], capture_output=True, text=True, check=True)
     assert "llama mup output_mult: optimum (log2) per width" in report.stdout
     assert (tmp_path / "fig.png").exists() and "output_mult" in (tmp_path / "fig.json").read_text()
+
+
+def test_cli_set_ablates_a_config_field_and_the_report_keeps_one_setting_per_file(tmp_path, capsys):
+    from mutransformers import cli
+    path = tmp_path / "results.jsonl"
+    argv = ["sweep", "--archs", "gpt2", "--widths", "32", "64", "--log2-lrs", "-7", "--seeds", "0", "--params", "mup",
+            "--steps", "2", "--batch-size", "2", "--seq-len", "16", "--vocab-size", "512", "--data", str(DATA),
+            "--results", str(path), "--workers", "1"]
+    threads = torch.get_num_threads()  # a run in this process sets one thread
+    try:
+        assert cli.main(argv + ["--set", "tie_word_embeddings=false"]) == 0
+        assert {r["config_set"] for r in results.load(path)} == {"tie_word_embeddings=false"}
+        assert cli.main(argv) == 0  # the tied default: 2 more runs in the same file, not resumed from the others
+    finally:
+        torch.set_num_threads(threads)
+    assert len(results.load(path)) == 4
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as report:
+        cli.main(["sweep-report", str(path), "--out", str(tmp_path / "fig.png")])
+    assert report.value.code == 2 and "config_set" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad:
+        cli.main(argv + ["--set", "tie_word_embeddings"])
+    assert bad.value.code == 2 and "write FIELD=VALUE" in capsys.readouterr().err
 
 
 def test_t5_trains_as_a_prefix_lm_and_bert_masks_what_mask_prob_says():

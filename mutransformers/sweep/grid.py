@@ -24,7 +24,8 @@ from .. import families
 from ..core.errors import MuPError
 from . import results
 from .corpus import as_corpus
-from .train import DEPTH_ALPHA, HPARAMS, MULTIPLIERS, PARAMS, RunConfig, base_init_std, train_run
+from .train import (DEPTH_ALPHA, HPARAMS, MULTIPLIERS, PARAMS, RunConfig, base_init_std, config_settings,
+                    train_run)
 
 PROTOCOLS = ("grid", "one-at-a-time")
 
@@ -117,6 +118,8 @@ class Sweep:
                 for seed in self.seeds:
                     runs.append(RunConfig(arch=arch, param=param, width=width, seed=seed, base_width=base_width,
                                           **{**defaults, **point}))
+        for run in {run.arch: run for run in runs}.values():  # a bad --set fails here, not in every worker
+            config_settings(run)
         return runs
 
     def todo(self, results_path) -> list[RunConfig]:

@@ -22,7 +22,11 @@ normalizes each coordinate, so a rescaled gradient changes little else.
 Depth (CompleteP, core/depth.py): ``param`` ``completep`` (alpha 1) or ``depth_mup`` (alpha 0.5) is
 muP with a base depth ``base_depth`` besides the base width; plain ``mup`` is muP in width only, whatever
 its depth.
+
+Ablations: ``config_set`` sets upstream config fields for every run of a sweep (``sweep --set
+tie_word_embeddings=false``), e.g. to ask which of GPT-2's features stops depth from paying off.
 """
+import json
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -65,6 +69,9 @@ class RunConfig:
     # depth and vocabulary; arch and width then only describe it
     model: str = ""
     base_depth: int = 0  # completep / depth_mup: the base model's layer count (0: muP in width only)
+    # upstream config fields set for every run, "field=JSON;field=JSON" sorted by field (sweep --set); a string
+    # so that records stay hashable and one results file holds one setting (sweep-report checks it)
+    config_set: str = ""
 
     def key(self) -> str:
         """Every field; a field added after the first results files only when it is not its default,
@@ -74,10 +81,41 @@ class RunConfig:
 
 
 MULTIPLIERS = ("output_mult", "attn_mult", "input_mult")
-_ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model", "base_depth")
+_ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model", "base_depth", "config_set")
 DEPTH_ALPHA = {"completep": 1.0, "depth_mup": 0.5}  # muP with a base depth: the residual exponent alpha
 PARAMS = ("mup", "sp", *DEPTH_ALPHA)
 HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
+
+
+def format_config_set(settings: dict) -> str:
+    """{"tie_word_embeddings": False} -> "tie_word_embeddings=false" (RunConfig.config_set)."""
+    return ";".join(f"{name}={json.dumps(settings[name])}" for name in sorted(settings))
+
+
+def config_settings(run: RunConfig) -> dict:
+    """The upstream config fields ``run.config_set`` sets, checked against the architecture's config class.
+
+    Fields the sweep sets itself (widths, depth, vocabulary, init std, muP's fields) are refused with the
+    option that sets them: a second way to set one would make two records of one model look different."""
+    if not run.config_set:
+        return {}
+    settings = dict((name, json.loads(value)) for name, _, value in
+                    (item.partition("=") for item in run.config_set.split(";")))
+    spec = families.ARCHS[run.arch]
+    swept = {**{name: "--widths" for name in spec.base(run.base_width)}, spec.layers: "--depths",
+             "vocab_size": "--vocab-size", "mup_base": "--widths / --depths", "mup_base_shapes": "--widths",
+             "depth_alpha": "--params completep / depth_mup",
+             **{name: f"--grid {name}=..." for name in MULTIPLIERS}}
+    if spec.init_std_field:
+        swept[spec.init_std_field] = "--init-std or --grid init_std=..."
+    defaults = spec.sp_class.config_class()
+    for name in settings:
+        if name in swept:
+            raise MuPError(f"--set {name}: the sweep sets {name} itself; use {swept[name]}.")
+        if not hasattr(defaults, name):
+            raise MuPError(f"--set {name}: {type(defaults).__name__} has no field {name!r}; give a field of the "
+                           f"{run.arch} config (e.g. one its config.json lists).")
+    return settings
 
 
 def base_init_std(arch: str, base_width: int, tuned_std: float = 0.02, tuned_width: int = 768) -> float:
@@ -108,6 +146,7 @@ def build_model(run: RunConfig):
     if init_std_field:
         overrides[init_std_field] = width_init_std(run)
     overrides[families.ARCHS[run.arch].layers] = run.n_layer
+    overrides.update(config_settings(run))
     if run.param in DEPTH_ALPHA:
         return families.build(run.arch, run.width, "mup", run.base_width, attn_factor=run.attn_mult,
                               base_depth=run.base_depth, depth_alpha=DEPTH_ALPHA[run.param],
@@ -148,6 +187,8 @@ def _build_from_config(run: RunConfig):
         setattr(config, init_std_field, width_init_std(run))
     config.attn_mult = run.attn_mult * config.base_attn_mult() if run.attn_mult != 1.0 else config.attn_mult
     config.output_mult, config.input_mult = run.output_mult, run.input_mult
+    for name, value in config_settings(run).items():
+        setattr(config, name, value)
     config.validate_mup()
     return targets.training_class(config)(config)
 

@@ -835,3 +835,46 @@ def test_committed_llama_input_mult_beyond_4_moves_two_steps():
     assert [round(r["parabola_log2"], 2) for r in result["widths"]] == [5.0, 4.29, 3.4]
     assert [round(r["best_loss"], 3) for r in result["widths"]] == [4.434, 4.372, 4.316]
     assert round(result["transfer_gap"], 3) == 0.026 and result["wider_better_near_optimum"]
+
+
+def test_committed_depth_ablation_matches_the_readme():
+    """Why GPT-2's depth does not pay (README): at depths 2 -> 8, 2^-8 and 2^-7, CompleteP, seed 0, GPT-2 gains
+    with depth only without both its learned positions and its depth-scaled c_proj init; GPT-NeoX's sequential
+    block (with and without positions) and Llama (tied or not) gain; GPT-2 untied does not."""
+    folder = Path(__file__).resolve().parents[1] / "docs" / "depth_ablation"
+    settings = {"gpt2_untied": "tie_word_embeddings=false", "llama_tied": "tie_word_embeddings=true", "llama": "",
+                "gpt_neox_sequential_rope": '"partial_rotary_factor": 1.0', "gpt_neox_sequential_nope":
+                '"partial_rotary_factor": 0.0'}
+    table = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        records = sw.load(path)
+        assert all(r["param"] == "completep" and r["width"] == 128 and r["base_depth"] == 2 and r["seed"] == 0
+                   and r["steps"] == 300 and r["batch_size"] == 16 and r["seq_len"] == 64 for r in records)
+        if path.stem in settings:
+            assert len(records) == 4 and all(settings[path.stem] in r.get("config_set", "") for r in records)
+        if path.stem.startswith("gpt_neox"):
+            assert all("use_parallel_residual=false" in r["config_set"] for r in records)
+        for r in records:
+            label = " ".join(filter(None, [path.stem, r.get("variant")]))
+            table.setdefault(label, {})[(r["n_layer"], r["log2_lr"])] = round(r["eval_loss"], 3)
+    expected = {"gpt2_code baseline": ((4.677, 4.686), (4.876, 4.890)),
+                "gpt2_untied": ((4.603, 4.582), (4.690, 4.763)),
+                "gpt2_code no_positions": ((4.588, 4.565), (4.678, 4.732)),
+                "gpt2_code unscaled_branch_init": ((4.899, 5.004), (4.904, 4.898)),
+                "gpt2_code no_positions+unscaled_branch_init": ((4.804, 4.908), (4.710, 4.743)),
+                "gpt_neox_sequential_rope": ((4.627, 4.760), (4.551, 4.571)),
+                "gpt_neox_sequential_nope": ((4.724, 4.880), (4.599, 4.623)),
+                "llama": ((4.572, 4.669), (4.444, 4.442)),
+                "llama_tied": ((4.681, 4.795), (4.490, 4.477))}
+    assert set(table) == set(expected)
+    deeper_better = set()
+    for label, (shallow, deep) in expected.items():
+        assert tuple(table[label][(2, lr)] for lr in (-8.0, -7.0)) == shallow, label
+        assert tuple(table[label][(8, lr)] for lr in (-8.0, -7.0)) == deep, label
+        if all(d < s for s, d in zip(shallow, deep)):
+            deeper_better.add(label)
+    assert deeper_better == {"gpt2_code no_positions+unscaled_branch_init", "gpt_neox_sequential_rope",
+                             "gpt_neox_sequential_nope", "llama", "llama_tied"}
+    summary = json.loads((folder / "summary.json").read_text())
+    assert {label for label, row in summary.items() if row["deeper_better"]} == deeper_better
+    assert (folder / "summary.png").exists()

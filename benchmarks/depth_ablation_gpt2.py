@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mutransformers.sweep import results, train
+from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
 
@@ -53,11 +53,10 @@ EDITS = {"baseline": None, "no_positions": no_positions, "unscaled_branch_init":
 
 
 def runs(seeds) -> list:
-    # the depth sweep's runs exactly (one width, so it is its own base width): same keys, same numbers
-    return [(variant, RunConfig(arch="gpt2", param="completep", width=128, log2_lr=log2_lr, seed=seed,
-                                base_width=128, steps=300, batch_size=16, seq_len=64, n_layer=depth, base_depth=2,
-                                init_std=train.base_init_std("gpt2", 128)))
-            for variant in EDITS for depth in (8, 2) for log2_lr in (-8.0, -7.0) for seed in seeds]
+    """(variant, run) pairs; the runs are the depth sweep's own (same keys, same numbers)."""
+    sweep = Sweep(archs=["gpt2"], params=["completep"], widths=[128], depths=[2, 8], log2_lrs=[-8.0, -7.0],
+                  seeds=seeds, run_fields={"steps": 300, "batch_size": 16, "seq_len": 64})
+    return [(variant, run) for variant in EDITS for run in sweep.runs()]
 
 
 def _train(job):
@@ -114,7 +113,7 @@ def summarize(paths, out: Path, depths=(2, 8), log2_lrs=(-8.0, -7.0)):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--out", default="docs/depth_ablation_gpt2.jsonl")
+    parser.add_argument("--out", default="docs/depth_ablation/gpt2_code.jsonl")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--summary", help="JSON (and PNG beside it) setting the ablations side by side")

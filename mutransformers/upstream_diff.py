@@ -86,12 +86,12 @@ def overrides(arch: str) -> list[Override]:
                 if not inspect.isfunction(_function(attr)) or not _written_by_us(_function(attr)):
                     continue
                 upstream = next((k for k in mro[i + 1:] if not _is_ours(k) and name in vars(k)), None)
-                if upstream is None or not _has_source(as_written(_function(vars(upstream)[name]))):
+                replaced = upstream and as_written(_function(vars(upstream)[name]))
+                if upstream is None or not _has_source(replaced):
                     continue
                 if (klass.__name__, name, upstream.__name__) not in found:
                     found[(klass.__name__, name, upstream.__name__)] = Override(
-                        _function(attr), as_written(_function(vars(upstream)[name])), f"{klass.__name__}.{name}",
-                        f"{upstream.__name__}.{name}")
+                        _function(attr), replaced, f"{klass.__name__}.{name}", f"{upstream.__name__}.{name}")
     return list(found.values())
 
 

@@ -805,6 +805,21 @@ def test_committed_longer_joint_run_narrows_but_misses_the_target():
     assert round(result["transfer_gap"], 3) == 0.028 and result["transfer_gap"] > 0.02
 
 
+def test_committed_llama_joint_run_meets_the_target():
+    """Llama, base (64, 2) -> target (256, 8), CompleteP: optimum -6 at both, gap 0.000 (target 0.02)."""
+    records, summary = _depth_summary("joint_transfer_llama")
+    assert len(records) == 28 and not any(r["diverged"] for r in records)
+    result = summary["llama completep log2_lr"]
+    assert [(r["width"], r["depth"], r["best_log2"]) for r in result["sizes"]] == [(64, 2, -6), (256, 8, -6)]
+    assert [round(r["parabola_log2"], 2) for r in result["sizes"]] == [-6.34, -6.38]
+    assert [round(r["best_loss"], 3) for r in result["sizes"]] == [4.579, 4.353]
+    assert [r["seed_optima_log2"] for r in result["sizes"]] == [[-6, -6], [-7, -6]]
+    assert result["transfer_gap"] < 0.02 and round(result["transfer_gap"], 3) == 0.0
+    assert result["bigger_better_near_optimum"] and result["values_near_optimum_log2"] == [-7, -6, -5]
+    at_minus_7 = [r["eval_loss"] for r in records if (r["n_layer"], r["log2_lr"]) == (8, -7.0)]
+    assert round(sum(at_minus_7) / 2 - result["sizes"][1]["best_loss"], 3) == 0.006  # the flat top (README)
+
+
 def test_committed_partial_width_2048_runs_match_the_readme():
     """The GPU LR sweeps are partial (49 of 384 runs): at width 2048 muP's optimum is -7 for both seeds on GPT-2
     and Llama, and GPT-2 SP's lowest loss sits at the grid's smallest LR."""

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -14,5 +15,8 @@ def _reseed():
 
 
 def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # `-n auto`: one worker per core, so one torch thread per worker,
+        torch.set_num_threads(1)                # and in the processes tests start (kernels, torchrun, sweep workers):
+        os.environ["OMP_NUM_THREADS"] = "1"     # OpenMP threads spin, and two per core slow a run several times over
     config.addinivalue_line("markers", "slow: over ~10 s on 2 CPU cores (torchrun, torch.compile); "
                                        "CI runs them, `-m 'not slow'` skips them locally")

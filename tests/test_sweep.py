@@ -236,6 +236,22 @@ def test_results_file_ignores_a_line_cut_by_a_kill(tmp_path):
     assert [r["key"] for r in results.load(path)] == ["a"] and results.load(path)[0]["eval_loss"] is None
 
 
+def _train_tokenizer(cache: str) -> int:
+    os.environ["MUTRANSFORMERS_CACHE"] = cache
+    from mutransformers.sweep import data
+    return data.tokenizer(DATA, 512).get_vocab_size()
+
+
+def test_two_workers_training_one_tokenizer_at_once_leave_one_whole_cache(tmp_path):
+    import multiprocessing
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        sizes = pool.map(_train_tokenizer, [str(tmp_path)] * 2)
+    assert sizes == [512, 512]
+    names = sorted(p.name for p in tmp_path.iterdir())  # no private folder left behind
+    assert len(names) == 2 and names[0].endswith("-merges.txt") and names[1].endswith("-vocab.json"), names
+    assert _train_tokenizer(str(tmp_path)) == 512  # read back from the cache
+
+
 def test_committed_experiment_shows_transfer_under_mup_and_drift_under_sp():
     """The claim the README states, checked on the committed results (docs/lr_transfer_gpt2.jsonl)."""
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_gpt2.jsonl")

@@ -109,7 +109,7 @@ class Corpus:
             tok = wikitext.ByteLevelBPETokenizer()
             tok.train_from_iterator(train, vocab_size=self.vocab_size, min_frequency=2,
                                     special_tokens=wikitext.SPECIAL, show_progress=False)
-            tok.save_model(str(stem.parent), stem.name)
+            wikitext.save_tokenizer_atomically(tok, stem)
         return wikitext.ByteLevelBPETokenizer(str(vocab), str(merges))
 
     def token_ids(self) -> tuple[torch.Tensor, torch.Tensor]:

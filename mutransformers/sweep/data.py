@@ -49,7 +49,7 @@ def tokenizer(data_dir, vocab_size: int = 2048) -> ByteLevelBPETokenizer:
         return ByteLevelBPETokenizer(str(vocab), str(merges))
     tok = ByteLevelBPETokenizer()
     tok.train([str(train)], vocab_size=vocab_size, min_frequency=2, special_tokens=SPECIAL, show_progress=False)
-    tok.save_model(str(stem.parent), stem.name)
+    save_tokenizer_atomically(tok, stem)
     return tok
 
 
@@ -71,6 +71,17 @@ def save_atomically(obj, path: Path):
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def save_tokenizer_atomically(tok: ByteLevelBPETokenizer, stem: Path):
+    """save_model into a private folder, then rename merges and then vocab into place: a reader that finds
+    both files (the cache test) finds both whole, even while another worker trains the same tokenizer."""
+    private = stem.parent / f"{stem.name}.{os.getpid()}.tmp"
+    private.mkdir(exist_ok=True)
+    tok.save_model(str(private), stem.name)
+    for suffix in ("-merges.txt", "-vocab.json"):
+        os.replace(private / f"{stem.name}{suffix}", Path(f"{stem}{suffix}"))
+    private.rmdir()
 
 
 def unigram_loss(data_dir, vocab_size: int = 2048) -> float:

@@ -13,6 +13,10 @@ WIDTHS = [64, 128, 256, 512]
 
 
 ALL_ARCHS = sorted(cc.ARCHS)
+# The controls fail by margins far above the seed noise for which muP's own pass verdict averages more seeds
+# (BART 8, OLMo-2 4: families.Arch.check_seeds), so they run on 2 (every verdict below measured to hold there:
+# BART's 1/sqrt(d) logits +0.87 against muP's +0.26, OLMo-2's +0.41 against -0.15)
+CONTROL_SEEDS = 2
 
 
 @pytest.mark.parametrize("arch, optimizer, lr", [(arch, "adam", 1e-2) for arch in ALL_ARCHS]
@@ -29,7 +33,7 @@ def test_mup_passes(arch, optimizer, lr):
                          [(arch, "sp", None) for arch in ALL_ARCHS]                      # grows everywhere
                          + [(arch, "mup_linear_readout", "logits") for arch in ALL_ARCHS])  # no 1/width_mult
 def test_negative_controls_fail(arch, variant, offending_kind):
-    rows = cc.run(arch, WIDTHS, variant, steps=8, progress=False)
+    rows = cc.run(arch, WIDTHS, variant, steps=8, seeds=CONTROL_SEEDS, progress=False)
     result = cc.check(rows)
     assert not result.passed
     if offending_kind and arch == "bart":  # its cross-attention output grows under the controls too (README)
@@ -51,7 +55,7 @@ def test_sqrt_d_attention_control_shows_on_the_logits_once_q_and_k_align(arch):
     lr = 1e-2 if arch == "modernbert" else 2e-2
 
     def logits_slope(variant):
-        rows = cc.run(arch, WIDTHS, variant, steps=8, lr=lr, progress=False)
+        rows = cc.run(arch, WIDTHS, variant, steps=8, lr=lr, seeds=CONTROL_SEEDS, progress=False)
         return max(s["slope"] for s in cc.check(rows).slopes if s["kind"] == "attn_logits")
     control, mup = logits_slope("mup_attn_sqrt_d"), logits_slope("mup")
     assert control > cc.MAX_SLOPE and control - mup > 0.35, (control, mup)
@@ -61,7 +65,7 @@ def test_sqrt_d_attention_control_shows_on_the_logits_once_q_and_k_align(arch):
 def test_lazy_global_lr_control_fails_only_on_its_vanishing_updates(arch):
     """One Adam LR lr * base/width for every parameter: no activation grows, so v1 passed it; the
     embeddings' change from init shrinks like 1/width (their LR does), which v2 catches."""
-    rows = cc.run(arch, WIDTHS, "global_lr", steps=8, progress=False)
+    rows = cc.run(arch, WIDTHS, "global_lr", steps=8, seeds=CONTROL_SEEDS, progress=False)
     result = cc.check(rows)
     if arch == "bart":  # measured, not yet explained (README): its decoder's cross-attention output grows too
         assert not result.passed and result.worst[0]["module"].endswith("encoder_attn"), result.summary()

@@ -15,7 +15,7 @@ Resumable: finished runs are appended to the JSONL file and skipped when run aga
 sets every ablation side by side (these runs and the ``sweep --set`` ones, each file one architecture and
 setting): held-out loss at depths 2 and 8 per LR, and whether depth 8 beats depth 2 at both LRs.
 
-    python benchmarks/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --out docs/depth_ablation/gpt2_code.jsonl \
+    python benchmarks/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --seeds 0 1 --out docs/depth_ablation/gpt2_code.jsonl \
         --summary docs/depth_ablation/summary.json --with docs/depth_ablation/*.jsonl
 """
 import argparse

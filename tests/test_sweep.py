@@ -596,6 +596,30 @@ def test_committed_bert_experiment_matches_the_readme():
     assert 0.31 < mup["unigram_loss"] - max(best) and mup["unigram_loss"] - min(best) < 0.38
 
 
+def test_committed_bert_ablation_finds_the_readout_multiplier():
+    """BERT at 2^-9 (README): output_mult's optimum is x2 at width 64 and x8 (the grid's edge) at width 512, where
+    it reaches SP's best; attn_mult's is x2 at both; lowering the embeddings' or every vector-like LR is worse."""
+    folder = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+    runs = sw.load(folder / "multipliers.jsonl")
+    assert len(runs) == 12 and all(r["param"] == "mup" and r["log2_lr"] == -9 and r["seed"] == 0 and r["steps"] == 600
+                                   and r["batch_size"] == 64 and r["seq_len"] == 16 for r in runs)
+    loss = {(r["width"], r["attn_mult"], r["output_mult"]): round(r["eval_loss"], 3) for r in runs}
+    assert [loss[(64, 1.0, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.887, 5.862, 5.867, 5.934]
+    assert [loss[(512, 1.0, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.826, 5.749, 5.705, 5.654]
+    assert [loss[(64, a, 1.0)] for a in (2.0, 4.0)] == [5.849, 5.871] and [loss[(512, a, 1.0)] for a in (2.0, 4.0)] == [
+        5.773, 5.823]
+    for width, best_output, best_attn in ((64, 2.0, 2.0), (512, 8.0, 2.0)):
+        assert min((v, m) for (w, a, m), v in loss.items() if w == width and a == 1.0)[1] == best_output
+        assert min((v, a) for (w, a, m), v in loss.items() if w == width and m == 1.0)[1] == best_attn
+    sp_best = min(r["eval_loss"] for r in sw.load(folder.parent / "lr_transfer_bert.jsonl")
+                  if r["param"] == "sp" and r["width"] == 512 and r["seed"] == 0)
+    assert abs(loss[(512, 1.0, 8.0)] - sp_best) < 0.03 and loss[(64, 1.0, 2.0)] - loss[(512, 1.0, 8.0)] > 0.2
+    variants = {r["variant"]: round(r["eval_loss"], 3) for r in sw.load(folder / "optimizer.jsonl")}
+    assert variants == {"embedding_lr_div_sqrt_width_mult": 5.891, "embedding_lr_div_width_mult": 5.903,
+                        "vector_lr_div_width_mult": 6.001}
+    assert all(v > loss[(512, 1.0, 1.0)] for v in variants.values())
+
+
 def test_committed_roberta_experiment_matches_the_readme():
     """RoBERTa masked LM (one seed): muP's optimum stays at -9, SP's moves 2 steps; muP's width 256 is
     worse than its width 128 and SP's wide models beat muP's (the README states the target is not met)."""

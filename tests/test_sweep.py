@@ -620,6 +620,28 @@ def test_committed_bert_ablation_finds_the_readout_multiplier():
     assert all(v > loss[(512, 1.0, 1.0)] for v in variants.values())
 
 
+def test_committed_bert_output_mult_moves_one_step_to_256_and_beyond_at_512():
+    """README: output_mult on 2 seeds, optimum x2 -> x4 -> x4 over widths 64-256 (1 step, wider better), and at
+    width 512 x8 beats x1 seed by seed (the spread across seeds at width 256's optimum is 0.166)."""
+    folder = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+    records = sw.load(folder / "output_mult.jsonl")
+    assert len(records) == 24 and {r["seed"] for r in records} == {0, 1}
+    summary = sw.analyze(records)["bert mup output_mult"]
+    assert [r["best_log2"] for r in summary["widths"]] == [1, 2, 2] and summary["optimum_shift_steps"] == 1
+    assert summary["wider_better_near_optimum"] and summary["best_loss_falls_with_width"]
+    mean = {}
+    for r in records:
+        mean.setdefault((r["width"], r["output_mult"]), []).append(r["eval_loss"])
+    table = {key: round(sum(v) / 2, 3) for key, v in mean.items()}
+    assert [table[(256, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.836, 5.752, 5.734, 5.813]
+    wide = sw.load(folder / "output_mult_512_seed1.jsonl") + [
+        r for r in sw.load(folder / "multipliers.jsonl") if r["attn_mult"] == 1.0 and r["width"] == 512]
+    at_512 = {(r["seed"], r["output_mult"]): r["eval_loss"] for r in wide if r["width"] == 512}
+    gains = [round(at_512[(seed, 1.0)] - at_512[(seed, 8.0)], 3) for seed in (0, 1)]
+    assert gains == [0.172, 0.149] and round(summary["seed_spread_at_optimum"], 3) == 0.166
+    assert round((at_512[(0, 8.0)] + at_512[(1, 8.0)]) / 2, 3) == 5.659
+
+
 def test_committed_roberta_experiment_matches_the_readme():
     """RoBERTa masked LM (one seed): muP's optimum stays at -9, SP's moves 2 steps; muP's width 256 is
     worse than its width 128 and SP's wide models beat muP's (the README states the target is not met)."""

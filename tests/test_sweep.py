@@ -914,6 +914,29 @@ def test_committed_llama_input_mult_beyond_4_moves_two_steps():
     assert round(result["transfer_gap"], 3) == 0.026 and result["wider_better_near_optimum"]
 
 
+def test_committed_llama_input_mult_under_the_umup_embedding_rule_moves_one_step():
+    """README: with the embeddings at lr / sqrt(width_mult), Llama's input_mult optimum is x32, x32, x16 over widths
+    64-256 (muP's rule: x32, x16, x8), best losses unchanged within 0.002 nats."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    muP = [r for name in ("hp_transfer_llama.jsonl", "hp_transfer_llama_input_mult.jsonl")
+           for r in sw.load(docs / name) if r["param"] == "mup" and r["output_mult"] == 1 and r["attn_mult"] == 1
+           and r["init_std"] == 0.069282 and r["input_mult"] >= 1]
+    umup = sw.load(docs / "hp_transfer_llama_input_mult_umup.jsonl")
+    assert len(umup) == 24 and {r["variant"] for r in umup} == {"embedding_lr_div_sqrt_width_mult"}
+    assert {(r["width"], r["seed"], r["log2_lr"]) for r in umup} == {(w, s, -6.0) for w in (128, 256) for s in (0, 1)}
+    as_sweep = [{k: v for k, v in r.items() if k != "variant"} for r in umup]
+    reports = {}
+    for label, records in (("mup", muP), ("umup", [r for r in muP if r["width"] == 64] + as_sweep)):
+        reports[label] = sw.analyze(records)["llama mup input_mult"]
+    optima = {label: [2 ** r["best_log2"] for r in rep["widths"]] for label, rep in reports.items()}
+    assert optima == {"mup": [32, 16, 8], "umup": [32, 32, 16]}
+    assert reports["mup"]["optimum_shift_steps"] == 2 and reports["umup"]["optimum_shift_steps"] == 1
+    assert round(reports["mup"]["transfer_gap"], 3) == 0.026 and round(reports["umup"]["transfer_gap"], 3) == 0.018
+    best = {label: [round(r["best_loss"], 3) for r in rep["widths"]] for label, rep in reports.items()}
+    assert best == {"mup": [4.434, 4.372, 4.316], "umup": [4.434, 4.373, 4.318]}
+    assert reports["umup"]["wider_better_near_optimum"]
+
+
 def test_committed_depth_ablation_matches_the_readme():
     """Why GPT-2's depth does not pay (README): at depths 2 -> 8, 2^-8 and 2^-7, CompleteP, seeds 0 and 1, GPT-2
     gains with depth only without both its learned positions and its depth-scaled c_proj init; GPT-NeoX's

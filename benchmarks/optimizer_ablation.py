@@ -1,14 +1,19 @@
-"""Why does wide muP BERT not beat SP (issue 13)? Optimizer-level ablations at the BERT experiment's protocol.
+"""Optimizer-level ablations of muP's per-parameter learning rates (issue 13), at a sweep's own runs.
+
+First asked: why does wide muP BERT not beat SP?
 
 In the BERT LR experiment (docs/lr_transfer_bert.*) muP's optimum holds at log2 LR -9 but its best loss does not
 fall with width, and at width 512 SP (5.658 at 2^-12) beats muP (5.840 at 2^-9). muP at 2^-9 trains its hidden
 weights at 2^-9 / width_mult = 2^-12 there, SP's best; the two still differ in the LR of every width-independent
 parameter (muP 2^-9, SP 2^-12), in the init of the embeddings, and in the attention (1/d) and readout
 (1/width_mult) multipliers. The multipliers are swept with ``mutransformers sweep --grid``; what no field sets is
-tried here, on muP at the sweep's own runs (same keys, same numbers, plus a variant name):
+tried here, on muP at the sweep's own runs (same keys, same numbers, plus a variant name). Then asked of Llama:
+does its input multiplier's optimum, which falls with width (docs/hp_transfer_llama_input_mult.*), hold once the
+embeddings follow u-muP's rule (``--arch llama --grid input_mult=...``)?
 
 * ``baseline``: MuAdamW as the sweeps build it;
-* ``embedding_lr_div_width_mult``: the word, position and token-type embeddings at lr / width_mult;
+* ``embedding_lr_div_width_mult``: every embedding table (BERT's word, position and token-type ones; tied ones
+  are the readout as well) at lr / width_mult;
 * ``embedding_lr_div_sqrt_width_mult``: the embeddings at lr / sqrt(width_mult), the rule u-muP proposes (Blake et
   al. 2024, arXiv 2407.17465, "A new embedding LR rule": muP's width-independent embedding LR transferred poorly
   for Llama there; Hayou & Liu 2025, arXiv 2506.15025, derive a similar sqrt(width) ratio for large vocabularies);
@@ -18,10 +23,15 @@ tried here, on muP at the sweep's own runs (same keys, same numbers, plus a vari
 At the base width (64) every variant is the baseline (width_mult 1), so only wider runs are worth training.
 Resumable: finished runs are appended to the JSONL file and skipped when run again.
 
-    python benchmarks/bert_ablation.py --data ../shared/data/wikitext-2 --widths 512 --out docs/bert_ablation/optimizer.jsonl
+    python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 --out docs/bert_ablation/optimizer.jsonl
+    python benchmarks/optimizer_ablation.py --arch llama --data ../shared/data/wikitext-2 --widths 128 256 \
+        --log2-lrs -6 --seeds 0 1 --grid input_mult=1,2,4,8,16,32 --variants embedding_lr_div_sqrt_width_mult \
+        --out docs/hp_transfer_llama_input_mult_umup.jsonl
 """
 import argparse
 import multiprocessing
+
+from torch import nn
 
 from tqdm import tqdm
 
@@ -29,23 +39,24 @@ from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
 
-PROTOCOL = {"steps": 600, "batch_size": 64, "seq_len": 16, "warmup": 0.1, "init_std": 0.069282}  # the BERT experiment's
-
-
-def _is_embedding(name: str) -> bool:
-    return "embeddings" in name and "LayerNorm" not in name
+# the LR experiments' protocols: BERT's (docs/lr_transfer_bert.*), and GPT-2's, which the causal LMs share
+PROTOCOLS = {"bert": {"steps": 600, "batch_size": 64, "seq_len": 16, "warmup": 0.1, "init_std": 0.069282},
+             "causal": {"steps": 300, "batch_size": 16, "seq_len": 64}}
 
 
 def _scaled(select, power: float = 1.0):
-    """An edit of the optimizer: the parameters ``select(name, infshape)`` picks at lr / width_mult**power."""
+    """An edit of the optimizer: the parameters ``select(is_embedding, infshape)`` picks at lr / width_mult**power."""
     def edit(model, optimizer):
-        names = {id(p): name for name, p in model.named_parameters()}
+        embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
         width_mult = max(p.infshape.width_mult() for p in model.parameters())  # every width here scales alike
+
+        def picks(p):
+            return select(id(p) in embeddings, p.infshape)
         for group in list(optimizer.param_groups):
-            picked = [p for p in group["params"] if select(names[id(p)], p.infshape)]
+            picked = [p for p in group["params"] if picks(p)]
             if not picked:
                 continue
-            group["params"] = [p for p in group["params"] if not select(names[id(p)], p.infshape)]
+            group["params"] = [p for p in group["params"] if not picks(p)]
             optimizer.add_param_group({**{k: v for k, v in group.items() if k != "params"},
                                        "params": picked, "lr": group["lr"] / width_mult ** power})
         optimizer.param_groups[:] = [g for g in optimizer.param_groups if g["params"]]
@@ -54,15 +65,16 @@ def _scaled(select, power: float = 1.0):
 
 EDITS = {
     "baseline": None,
-    "embedding_lr_div_width_mult": _scaled(lambda name, shape: _is_embedding(name)),
-    "embedding_lr_div_sqrt_width_mult": _scaled(lambda name, shape: _is_embedding(name), power=0.5),  # u-muP's rule
-    "vector_lr_div_width_mult": _scaled(lambda name, shape: shape.ninf() < 2),  # hidden weights: already /width_mult
+    "embedding_lr_div_width_mult": _scaled(lambda is_embedding, shape: is_embedding),
+    "embedding_lr_div_sqrt_width_mult": _scaled(lambda is_embedding, shape: is_embedding, power=0.5),  # u-muP's rule
+    "vector_lr_div_width_mult": _scaled(lambda is_embedding, shape: shape.ninf() < 2),  # hidden weights: already /width_mult
 }
 
 
-def runs(widths, log2_lrs, seeds) -> list:
-    sweep = Sweep(archs=["bert"], params=["mup"], widths=[64, *widths], log2_lrs=log2_lrs, seeds=seeds,
-                  run_fields=PROTOCOL)
+def runs(arch, widths, log2_lrs, seeds, hparams=None) -> list:
+    """(variant, run) pairs above the base width 64, where every variant is the baseline (width_mult 1)."""
+    sweep = Sweep(archs=[arch], params=["mup"], widths=[64, *widths], log2_lrs=log2_lrs, seeds=seeds,
+                  run_fields=PROTOCOLS["bert" if arch == "bert" else "causal"], hparams=hparams or {})
     return [(variant, run) for variant in EDITS for run in sweep.runs() if run.width in widths]
 
 
@@ -87,6 +99,8 @@ def _train(job):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
+    parser.add_argument("--arch", default="bert", help="a built-in architecture (BERT's protocol for bert, else GPT-2's)")
+    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. input_mult=1,2,4")
     parser.add_argument("--out", default="docs/bert_ablation/optimizer.jsonl")
     parser.add_argument("--widths", type=int, nargs="+", default=[512], help="above the base width 64")
     parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-9.0])
@@ -95,7 +109,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     done = results.finished_keys(args.out)
-    todo = [job for job in runs(args.widths, args.log2_lrs, args.seeds)
+    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
+    todo = [job for job in runs(args.arch, args.widths, args.log2_lrs, args.seeds, hparams)
             if job[0] in args.variants and f"variant={job[0]}|{job[1].key()}" not in done]
     as_corpus(args.data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:

@@ -26,15 +26,19 @@ Resumable: finished runs are appended to the JSONL file and skipped when run aga
     python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 --out docs/bert_ablation/optimizer.jsonl
     python benchmarks/optimizer_ablation.py --arch llama --data ../shared/data/wikitext-2 --widths 128 256 \
         --log2-lrs -6 --seeds 0 1 --grid input_mult=1,2,4,8,16,32 --variants embedding_lr_div_sqrt_width_mult \
-        --out docs/hp_transfer_llama_input_mult_umup.jsonl
+        --out docs/hp_transfer_llama_input_mult_umup.jsonl --report docs/hp_transfer_llama_input_mult_umup.png \
+        --with docs/hp_transfer_llama.jsonl docs/hp_transfer_llama_input_mult.jsonl
 """
 import argparse
+import json
 import multiprocessing
+from pathlib import Path
 
 from torch import nn
 
 from tqdm import tqdm
 
+from mutransformers import sweep
 from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
@@ -96,6 +100,26 @@ def _train(job):
     return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
 
 
+def report(out, others, figure: Path) -> dict:
+    """Each variant's runs with the base width's from ``others`` (the same sweep without the variant, where every
+    variant is the baseline), analysed and drawn as ``sweep-report`` does: JSON beside the figure, one per variant."""
+    records = results.load(out)
+    summaries = {}
+    for variant in sorted({r["variant"] for r in records}):
+        runs = [{k: v for k, v in r.items() if k != "variant"} for r in records if r["variant"] == variant]
+        fields = {k for r in runs for k in r} - {"width", "seed", "key", *train.HPARAMS}
+        like = {k: runs[0].get(k) for k in fields if k in RunConfig.__dataclass_fields__}
+        grid = {(hp, r[hp]) for r in runs for hp in train.HPARAMS}
+        base = [r for path in others for r in results.load(path) if r["width"] == 64
+                and all(r.get(k, RunConfig.__dataclass_fields__[k].default) == v for k, v in like.items())
+                and all((hp, r[hp]) in grid for hp in train.HPARAMS)]
+        path = figure.with_name(f"{figure.stem}_{variant}{figure.suffix}")
+        sweep.plot_sweep(base + runs, path, title=f"{runs[0]['arch']}, {variant}")
+        summaries[variant] = sweep.analyze(base + runs)
+        path.with_suffix(".json").write_text(json.dumps(summaries[variant], indent=1) + "\n")
+    return summaries
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
@@ -107,6 +131,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--variants", nargs="+", default=list(EDITS), choices=list(EDITS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    parser.add_argument("--with", dest="others", nargs="*", default=[], help="results files holding the base width")
     args = parser.parse_args()
     done = results.finished_keys(args.out)
     hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
@@ -118,6 +144,11 @@ def main():
             results.append(args.out, record)
             print(f"{record['key']}: {record['eval_loss']:.4f}", flush=True)
     print(f"{len(todo)} runs trained; results in {args.out}")
+    if args.report:
+        for variant, summary in report(args.out, args.others, args.report).items():
+            for name, s in summary.items():
+                print(f"{variant}: {name} optimum (log2) per width "
+                      f"{[r['best_log2'] for r in s['widths']]}, shift {s['optimum_shift_steps']} grid steps")
 
 
 if __name__ == "__main__":

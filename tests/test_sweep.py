@@ -935,6 +935,9 @@ def test_committed_llama_input_mult_under_the_umup_embedding_rule_moves_one_step
     best = {label: [round(r["best_loss"], 3) for r in rep["widths"]] for label, rep in reports.items()}
     assert best == {"mup": [4.434, 4.372, 4.316], "umup": [4.434, 4.373, 4.318]}
     assert reports["umup"]["wider_better_near_optimum"]
+    figure = docs / "hp_transfer_llama_input_mult_umup_embedding_lr_div_sqrt_width_mult.png"
+    written = json.loads(figure.with_suffix(".json").read_text())["llama mup input_mult"]
+    assert figure.exists() and [r["best_log2"] for r in written["widths"]] == [5, 5, 4]
 
 
 def test_committed_depth_ablation_matches_the_readme():

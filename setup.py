@@ -26,8 +26,8 @@ setup(
         # mutransformers tune / train: Optuna's samplers, datasets saved with save_to_disk, Trainer
         "tune": ["optuna>=4", "datasets>=3", "accelerate>=1.1"],
         "peft": ["peft>=0.13"],  # LoRA adapters on muP models (mutransformers.adapters)
-        "dev": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29", "optuna>=4",
-                "accelerate>=1.1", "peft>=0.13", "datasets>=3",
+        "dev": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9",
+                "ipykernel>=6.29", "optuna>=4", "accelerate>=1.1", "peft>=0.13", "datasets>=3",
                 "psycopg2-binary>=2.9", "pgserver>=0.1.4"],  # pgserver: the PostgreSQL the sweep test starts
     },
     package_data={"mutransformers": ["generic_verified.json"]},  # the check-arch results we measured

@@ -61,19 +61,7 @@ def runs(seeds) -> list:
 
 def _train(job):
     (variant, run), data = job
-    build = train.build_model
-
-    def edited(run):
-        model = build(run)
-        if EDITS[variant]:
-            EDITS[variant](model, run)
-        return model
-
-    train.build_model = edited  # train_run builds through this module-level name
-    try:
-        record = train.train_run(run, data)
-    finally:
-        train.build_model = build
+    record = train.train_run(run, data, edit_model=EDITS[variant])
     return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
 
 

@@ -23,7 +23,8 @@ embeddings follow u-muP's rule (``--arch llama --grid input_mult=...``)?
 At the base width (64) every variant is the baseline (width_mult 1), so only wider runs are worth training.
 Resumable: finished runs are appended to the JSONL file and skipped when run again.
 
-    python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 --out docs/bert_ablation/optimizer.jsonl
+    python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 \
+        --out docs/bert_ablation/optimizer.jsonl
     python benchmarks/optimizer_ablation.py --arch llama --data ../shared/data/wikitext-2 --widths 128 256 \
         --log2-lrs -6 --seeds 0 1 --grid input_mult=1,2,4,8,16,32 --variants embedding_lr_div_sqrt_width_mult \
         --out docs/hp_transfer_llama_input_mult_umup.jsonl --report docs/hp_transfer_llama_input_mult_umup.png \
@@ -35,7 +36,6 @@ import multiprocessing
 from pathlib import Path
 
 from torch import nn
-
 from tqdm import tqdm
 
 from mutransformers import sweep
@@ -71,7 +71,8 @@ EDITS = {
     "baseline": None,
     "embedding_lr_div_width_mult": _scaled(lambda is_embedding, shape: is_embedding),
     "embedding_lr_div_sqrt_width_mult": _scaled(lambda is_embedding, shape: is_embedding, power=0.5),  # u-muP's rule
-    "vector_lr_div_width_mult": _scaled(lambda is_embedding, shape: shape.ninf() < 2),  # hidden weights: already /width_mult
+    # every vector-like parameter; hidden weights are at lr / width_mult already
+    "vector_lr_div_width_mult": _scaled(lambda is_embedding, shape: shape.ninf() < 2),
 }
 
 
@@ -84,19 +85,7 @@ def runs(arch, widths, log2_lrs, seeds, hparams=None) -> list:
 
 def _train(job):
     (variant, run), data = job
-    make = train.make_optimizer
-
-    def edited(model, run):
-        optimizer = make(model, run)
-        if EDITS[variant]:
-            EDITS[variant](model, optimizer)
-        return optimizer
-
-    train.make_optimizer = edited  # train_run builds its optimizer through this module-level name
-    try:
-        record = train.train_run(run, data)
-    finally:
-        train.make_optimizer = make
+    record = train.train_run(run, data, edit_optimizer=EDITS[variant])
     return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
 
 
@@ -123,7 +112,8 @@ def report(out, others, figure: Path) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--arch", default="bert", help="a built-in architecture (BERT's protocol for bert, else GPT-2's)")
+    parser.add_argument("--arch", default="bert",
+                        help="a built-in architecture (BERT's protocol for bert, else GPT-2's)")
     parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. input_mult=1,2,4")
     parser.add_argument("--out", default="docs/bert_ablation/optimizer.jsonl")
     parser.add_argument("--widths", type=int, nargs="+", default=[512], help="above the base width 64")

@@ -222,8 +222,11 @@ def evaluate(model, ids, run: RunConfig, device="cpu", mask_id: int = data.MASK_
     return sum(losses) / len(losses)
 
 
-def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
+def train_run(run: RunConfig, data_dir, threads: int = 1, device=None, edit_model=None, edit_optimizer=None) -> dict:
     """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence.
+
+    ``edit_model(model, run)`` / ``edit_optimizer(model, optimizer)``: an ablation's change to what the run
+    builds (benchmarks/depth_ablation_gpt2.py, benchmarks/optimizer_ablation.py); the record's key stays the run's.
 
     ``data_dir``: a WikiText folder, or a ``Corpus`` (a user's text and tokenizer).
 
@@ -236,9 +239,14 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None) -> dict:
     train_ids, eval_ids = corpus.token_ids()
     mask_id = corpus.mask_id
     torch.manual_seed(run.seed)
-    model = build_model(run).to(device)
+    model = build_model(run)
+    if edit_model:
+        edit_model(model, run)
+    model = model.to(device)
     model.train()
     optimizer = make_optimizer(model, run)
+    if edit_optimizer:
+        edit_optimizer(model, optimizer)
     schedule = get_cosine_schedule_with_warmup(optimizer, int(run.warmup * run.steps), run.steps)
     recent, diverged, step = [], False, 0
     for step, batch in enumerate(_batches(train_ids, run, run.steps, seed=run.seed, mask_id=mask_id), start=1):

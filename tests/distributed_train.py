@@ -71,3 +71,9 @@ def main(mode: str, out: str):
 if __name__ == "__main__":
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     main(sys.argv[1], sys.argv[2])
+    # On a loaded machine a gloo thread sometimes aborts the process during interpreter teardown, after
+    # destroy_process_group has returned ("terminate called without an active exception": 5 of 40 runs beside
+    # two busy loops). The results are written by then; leave without torch's teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -404,6 +404,16 @@ def test_config_set_reaches_every_parametrization_and_bad_fields_are_named():
         sw.Sweep(run_fields={"config_set": "tie_embeddings=false"}).runs()
 
 
+def test_set_gives_muP_zero_init_options_to_muP_runs_only():
+    base = dict(arch="gpt2", width=128, log2_lr=-7, seed=0, base_width=64,
+                config_set=sw.format_config_set({"tie_word_embeddings": False, "readout_zero_init": True}))
+    model = build_model(RunConfig(param="mup", **base))
+    assert model.config.readout_zero_init and model.lm_head.weight.abs().max() == 0
+    assert model.transformer.wte.weight.std() > 0.01  # the input embedding keeps its draw
+    with pytest.raises(mt.MuPError, match="readout_zero_init: a muP init option, and SP runs"):
+        build_model(RunConfig(param="sp", **base))
+
+
 def _hp_record(param, width, hps, loss, seed=0):
     return {"arch": "llama", "param": param, "width": width, "seed": seed, "eval_loss": loss, "diverged": False,
             "key": f"{param}{width}{sorted(hps.items())}{seed}", **hps}

@@ -85,6 +85,7 @@ _ADDED_LATER = (*MULTIPLIERS, "mask_prob", "model", "base_depth", "config_set")
 DEPTH_ALPHA = {"completep": 1.0, "depth_mup": 0.5}  # muP with a base depth: the residual exponent alpha
 PARAMS = ("mup", "sp", *DEPTH_ALPHA)
 HPARAMS = ("log2_lr", "init_std", *MULTIPLIERS)  # what a sweep can vary (TP V Fig. 4)
+MUP_INIT_FIELDS = ("readout_zero_init", "query_zero_init")  # muP config fields --set may give (TP V, App. D.2)
 
 
 def format_config_set(settings: dict) -> str:
@@ -112,6 +113,11 @@ def config_settings(run: RunConfig) -> dict:
     for name in settings:
         if name in swept:
             raise MuPError(f"--set {name}: the sweep sets {name} itself; use {swept[name]}.")
+        if name in MUP_INIT_FIELDS:
+            if run.param == "sp":
+                raise MuPError(f"--set {name}: a muP init option, and SP runs build upstream's model, which has "
+                               "none; sweep it with --params mup (or completep / depth_mup).")
+            continue
         if not hasattr(defaults, name):
             raise MuPError(f"--set {name}: {type(defaults).__name__} has no field {name!r}; give a field of the "
                            f"{run.arch} config (e.g. one its config.json lists).")

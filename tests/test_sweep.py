@@ -671,6 +671,51 @@ def test_committed_bert_output_mult_moves_one_step_to_256_and_beyond_at_512():
     assert round((at_512[(0, 8.0)] + at_512[(1, 8.0)]) / 2, 3) == 5.659
 
 
+def _seed_means(records, field="output_mult") -> dict:
+    losses = {}
+    for r in records:
+        losses.setdefault((r["width"], r[field]), []).append(r["eval_loss"])
+    return {key: round(sum(v) / len(v), 3) for key, v in losses.items()}
+
+
+def test_committed_bert_readout_probes_match_the_readme():
+    """README, "Why BERT's readout drifts": untied, the drift stays; a zero-initialized readout stays on the plateau;
+    Adam's epsilon is far below every gradient; GPT-2 with 128 targets per step moves one step; ModernBERT holds."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    untied = sw.load(docs / "bert_ablation" / "untied.jsonl")
+    assert len(untied) == 12 and {r["config_set"] for r in untied} == {"tie_word_embeddings=false"}
+    mean = _seed_means(untied)
+    assert [mean[(64, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.862, 5.824, 5.844, 5.88]
+    assert (mean[(512, 1.0)], mean[(512, 8.0)]) == (5.782, 5.586)
+    by_seed = {(r["width"], r["output_mult"], r["seed"]): r["eval_loss"] for r in untied}
+    assert [round(by_seed[(512, 1.0, s)] - by_seed[(512, 8.0, s)], 3) for s in (0, 1)] == [0.207, 0.184]
+
+    zero = sw.load(docs / "bert_ablation" / "untied_zero_readout.jsonl")
+    assert len(zero) == 12 and all("readout_zero_init=true" in r["config_set"] for r in zero)
+    mean = _seed_means(zero)
+    assert [mean[(64, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [6.178, 6.117, 5.939, 5.988]
+    assert (mean[(512, 1.0)], mean[(512, 8.0)]) == (6.188, 6.07)
+    assert all(r["unigram_loss"] - r["eval_loss"] < 0.3 for r in zero)  # on or near the plateau (6.217)
+
+    adam = {r["width"]: r for r in json.loads((docs / "bert_ablation" / "adam_state.json").read_text())["widths"]}
+    assert [round(adam[w]["smallest_median_over_eps"]) for w in (64, 512)] == [2437, 147]
+    assert all(adam[w]["largest_fraction_below_10_eps"] == 0 for w in (64, 512))
+    assert adam[512]["smallest"].endswith("query.weight")
+
+    noise = sw.analyze(sw.load(docs / "readout_noise" / "gpt2_batch2_output_mult.jsonl"))["gpt2 mup output_mult"]
+    assert [round(r["parabola_log2"], 2) for r in noise["widths"]] == [0.44, 1.25, 1.54, 1.34]
+
+    modern = sw.load(docs / "bert_ablation" / "modernbert_output_mult.jsonl")
+    assert len(modern) == 32 and {r["log2_lr"] for r in modern} == {-8}
+    summary = sw.analyze(modern)["modernbert mup output_mult"]
+    assert [r["best_log2"] for r in summary["widths"]] == [1, 2, 1, 1] and summary["optimum_shift_steps"] == 1
+    assert [round(r["parabola_log2"], 2) for r in summary["widths"]] == [0.51, 1.61, 0.51, 0.66]
+    assert round(summary["transfer_gap"], 3) == 0.0 and round(summary["margin_below_unigram"], 2) == 1.12
+    mean = _seed_means(modern)
+    assert [mean[(64, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.094, 5.093, 5.169, 5.38]
+    assert (mean[(512, 1.0)], mean[(512, 2.0)], mean[(512, 8.0)]) == (4.898, 4.87, 5.281)
+
+
 def test_committed_roberta_experiment_matches_the_readme():
     """RoBERTa masked LM (one seed): muP's optimum stays at -9, SP's moves 2 steps; muP's width 256 is
     worse than its width 128 and SP's wide models beat muP's (the README states the target is not met)."""

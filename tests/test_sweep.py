@@ -733,6 +733,24 @@ def test_committed_roberta_experiment_matches_the_readme():
     assert round(mup["margin_below_unigram"], 2) == 0.27
 
 
+def test_committed_modernbert_experiment_matches_the_readme():
+    """ModernBERT masked LM, 2 seeds, widths 64-256: muP's optimum stays at -8 (transfer gap 0), SP's moves 2 steps;
+    1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_modernbert.jsonl")
+    assert len(records) == 72 and not any(r["diverged"] for r in records)
+    summary = sw.analyze(records)
+    mup, sp = summary["modernbert mup log2_lr"], summary["modernbert sp log2_lr"]
+    assert [r["seed_optima_log2"] for r in mup["widths"]] == [[-8, -8]] * 3 and mup["optimum_shift_steps"] == 0
+    assert [r["seed_optima_log2"] for r in sp["widths"]] == [[-8, -8], [-9, -9], [-10, -10]]
+    assert sp["optimum_shift_steps"] == 2
+    assert round(mup["transfer_gap"], 3) == 0.0 and round(sp["transfer_gap"], 3) == 0.809
+    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [-8.06, -8.07, -8.13]
+    assert [round(r["best_loss"], 3) for r in mup["widths"]] == [5.094, 5.08, 4.964]
+    assert round(mup["margin_below_unigram"], 2) == 1.12
+    assert not mup["wider_better_near_optimum"] and mup["values_where_wider_is_not_better_log2"] == [-9, -7]
+    assert round(mup["seed_spread_at_optimum"], 3) == 0.054 and not mup["best_losses_apart_beyond_seed_spread"]
+
+
 def test_committed_qwen3_experiment_matches_the_readme():
     """Qwen3 causal LM (one seed, widths 64-256): muP's optimum moves 1 step, SP's 3; muP's transfer costs
     0.008 nats at width 256, SP's 0.303."""

@@ -733,6 +733,26 @@ def test_committed_roberta_experiment_matches_the_readme():
     assert round(mup["margin_below_unigram"], 2) == 0.27
 
 
+def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule():
+    """README: GPT-2's input_mult beyond x4 moves 2 steps (x8, x8, x2); u-muP's embedding rule moves the argmin 1 step
+    but not the vertex, and costs 0.036 / 0.074 nats at widths 128 / 256."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    centre = [r for name in ("hp_transfer_gpt2.jsonl", "hp_transfer_gpt2_input_mult.jsonl") for r in sw.load(docs / name)
+              if r["param"] == "mup"]
+    mup = sw.analyze(centre)["gpt2 mup input_mult"]
+    assert [r["best_log2"] for r in mup["widths"]] == [3, 3, 1] and mup["optimum_shift_steps"] == 2
+    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [2.99, 2.55, 1.43]
+    assert round(mup["transfer_gap"], 3) == 0.024 and round(mup["seed_spread_at_optimum"], 3) == 0.009
+    umup_runs = sw.load(docs / "hp_transfer_gpt2_input_mult_umup.jsonl")
+    assert len(umup_runs) == 20 and {r["variant"] for r in umup_runs} == {"embedding_lr_div_sqrt_width_mult"}
+    umup = sw.analyze(umup_runs + [r for r in centre if r["width"] == 64 and r["init_std"] == 0.069282
+                                   and r["output_mult"] == r["attn_mult"] == 1.0])["gpt2 mup input_mult"]
+    assert [r["best_log2"] for r in umup["widths"]] == [3, 2, 2] and umup["optimum_shift_steps"] == 1
+    assert [round(r["parabola_log2"], 2) for r in umup["widths"]] == [2.99, 2.26, 1.54]
+    costs = [round(u["best_loss"] - m["best_loss"], 3) for u, m in zip(umup["widths"][1:], mup["widths"][1:])]
+    assert costs == [0.036, 0.074]
+
+
 def test_committed_modernbert_experiment_matches_the_readme():
     """ModernBERT masked LM, 2 seeds, widths 64-256: muP's optimum stays at -8 (transfer gap 0), SP's moves 2 steps;
     1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""

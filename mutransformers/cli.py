@@ -300,7 +300,7 @@ def main(argv=None) -> int:
     sweep.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
     sweep.add_argument("--set", nargs="+", type=_config_value, default=[], metavar="FIELD=VALUE",
                        help="upstream config fields for every run (an ablation), e.g. tie_word_embeddings=false "
-                            "activation_function=relu")
+                            "activation_function=relu; muP runs also take readout_zero_init / query_zero_init")
     sweep.add_argument("--data", required=True, default=argparse.SUPPRESS,
                        help="folder with test.txt (trained on) and valid.txt (held out), e.g. WikiText-2 raw")
     sweep.add_argument("--results", default="sweep_results.jsonl",

@@ -3,7 +3,7 @@
 Under muP the gradients of a wide model shrink with width (a vector-like parameter's like 1/width_mult, a query's
 faster), while MuAdamW keeps one epsilon (1e-8). Where sqrt(v) nears epsilon, Adam's update shrinks, and a larger
 ``output_mult`` (which scales every gradient below the readout) would look better as the model widens. This trains
-one run per width with a sweep's settings and reads the optimizer's second moments at the end: per parameter, the
+one run per width with the LR experiment's settings (optimizer_ablation.protocol, steps from --steps) and reads the optimizer's second moments at the end: per parameter, the
 median of sqrt(v / (1 - beta2^t)) and the fraction of entries below 10 x epsilon, over the entries that received
 a gradient.
 
@@ -18,9 +18,9 @@ import torch
 from tqdm import tqdm
 
 from mutransformers.sweep.train import RunConfig, train_run
+from optimizer_ablation import protocol  # this folder is on sys.path when the script runs
 
 SOFTMAX_INVARIANT = ("key.bias", "k_proj.bias")
-BERT_PROTOCOL = {"batch_size": 64, "seq_len": 16, "warmup": 0.1, "init_std": 0.069282}  # docs/lr_transfer_bert.*
 
 
 def second_moments(model, optimizer) -> dict:
@@ -48,8 +48,8 @@ def probe(arch: str, width: int, steps: int, log2_lr: float, seed: int, data) ->
 
     def keep(model, optimizer):
         held.update(model=model, optimizer=optimizer)
-    run = RunConfig(arch=arch, param="mup", width=width, log2_lr=log2_lr, seed=seed, base_width=64, steps=steps,
-                    **BERT_PROTOCOL)
+    run = RunConfig(arch=arch, param="mup", width=width, log2_lr=log2_lr, seed=seed, base_width=64,
+                    **{**protocol(arch), "steps": steps})
     record = train_run(run, data, edit_optimizer=keep)
     params = second_moments(held["model"], held["optimizer"])
     # a key's bias adds one constant to every logit of a query, which softmax ignores: its gradient is rounding noise
@@ -74,7 +74,8 @@ def main(argv=None):
     results = [probe(args.arch, width, args.steps, args.log2_lr, args.seed, args.data)
                for width in tqdm(args.widths, desc="widths")]
     args.out.write_text(json.dumps({"arch": args.arch, "steps": args.steps, "log2_lr": args.log2_lr,
-                                    "seed": args.seed, "protocol": BERT_PROTOCOL, "widths": results}, indent=1))
+                                    "seed": args.seed, "protocol": {k: v for k, v in protocol(args.arch).items() if k != "steps"},
+                                    "widths": results}, indent=1))
     for r in results:
         print(f"width {r['width']}: smallest median sqrt(v) {r['smallest_median_over_eps']:.0f} x eps "
               f"({r['smallest']}); at most {r['largest_fraction_below_10_eps']:.4f} of any parameter below 10 eps")

@@ -48,6 +48,11 @@ PROTOCOLS = {"bert": {"steps": 600, "batch_size": 64, "seq_len": 16, "warmup": 0
              "causal": {"steps": 300, "batch_size": 16, "seq_len": 64}}
 
 
+def protocol(arch: str) -> dict:
+    """The LR experiment's settings for ``arch``: BERT's for bert, else the causal LMs' (GPT-2's)."""
+    return PROTOCOLS["bert" if arch == "bert" else "causal"]
+
+
 def _scaled(select, power: float = 1.0):
     """An edit of the optimizer: the parameters ``select(is_embedding, infshape)`` picks at lr / width_mult**power."""
     def edit(model, optimizer):
@@ -79,7 +84,7 @@ EDITS = {
 def runs(arch, widths, log2_lrs, seeds, hparams=None) -> list:
     """(variant, run) pairs above the base width 64, where every variant is the baseline (width_mult 1)."""
     sweep = Sweep(archs=[arch], params=["mup"], widths=[64, *widths], log2_lrs=log2_lrs, seeds=seeds,
-                  run_fields=PROTOCOLS["bert" if arch == "bert" else "causal"], hparams=hparams or {})
+                  run_fields=protocol(arch), hparams=hparams or {})
     return [(variant, run) for variant in EDITS for run in sweep.runs() if run.width in widths]
 
 

@@ -658,10 +658,7 @@ def test_committed_bert_output_mult_moves_one_step_to_256_and_beyond_at_512():
     summary = sw.analyze(records)["bert mup output_mult"]
     assert [r["best_log2"] for r in summary["widths"]] == [1, 2, 2] and summary["optimum_shift_steps"] == 1
     assert summary["wider_better_near_optimum"] and summary["best_loss_falls_with_width"]
-    mean = {}
-    for r in records:
-        mean.setdefault((r["width"], r["output_mult"]), []).append(r["eval_loss"])
-    table = {key: round(sum(v) / 2, 3) for key, v in mean.items()}
+    table = _seed_means(records)
     assert [table[(256, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.836, 5.752, 5.734, 5.813]
     wide = sw.load(folder / "output_mult_512_seed1.jsonl") + [
         r for r in sw.load(folder / "multipliers.jsonl") if r["attn_mult"] == 1.0 and r["width"] == 512]

@@ -1,0 +1,141 @@
+"""Which part of BERT's block makes its readout multiplier's optimum drift with width (issue 13)?
+
+Under muP BERT's ``output_mult`` optimum climbs from x2 at width 64 to x8 or beyond at width 512
+(docs/bert_ablation/output_mult.*), while ModernBERT's holds at x2 with the same masked-LM head, tied decoder,
+data and protocol (docs/bert_ablation/modernbert_output_mult.*). ModernBERT's block differs from BERT's in three
+ways no BERT config field switches, so each is edited into muP BERT here, one at a time:
+
+* ``pre_ln``: each sublayer reads LayerNorm(x) and adds its output to x un-normalized (BERT normalizes the sum,
+  post-LN); the two LayerNorms of a block move in front of its sublayers, and a final LayerNorm (a new one, with
+  the other norms' infshape) feeds the MLM head, as in ModernBERT and GPT-2;
+* ``rope_positions``: the learned absolute position embeddings zeroed and frozen, queries and keys rotated by
+  position instead (rotary embedding, base 10000, over each head's dimensions);
+* ``no_block_biases``: the biases of the block's six linear maps (query, key, value, attention output, MLP in
+  and out) zeroed and frozen; the LayerNorms, embeddings and head keep theirs.
+
+The runs are the sweep's own (BERT's protocol, ``optimizer_ablation.protocol``; same keys plus a variant name).
+First each variant's learning rate at the base width (``--grid output_mult=1 --widths 64 --log2-lrs ...``), then
+its ``output_mult`` grid at that LR, at width 64 and 512. ``--report`` analyses and draws each variant as
+``sweep-report`` does. Resumable: finished runs are appended to the JSONL file and skipped when run again.
+
+    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln rope_positions \
+        no_block_biases --widths 64 --log2-lrs -10 -9 -8 -7 -6 --seeds 0 1 --out docs/bert_ablation/block_lr64.jsonl
+    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -8 \
+        --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out docs/bert_ablation/block_output_mult.jsonl \
+        --report docs/bert_ablation/block_output_mult.png
+"""
+import argparse
+import multiprocessing
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from mutransformers.sweep import Sweep, results, train
+from mutransformers.sweep.corpus import as_corpus
+from mutransformers.sweep.train import RunConfig
+from optimizer_ablation import protocol, report  # this folder is on sys.path when the script runs
+
+
+def _normed_first_input(module, args, kwargs):
+    return (module.input_norm(args[0]), *args[1:]), kwargs
+
+
+def pre_ln(model, run):
+    encoder_layers = model.bert.encoder.layer
+    for layer in encoder_layers:
+        # the norm stays registered (its parameters keep their infshape and optimizer group), now on the input
+        for sublayer, residual in ((layer.attention.self, layer.attention.output), (layer.intermediate, layer.output)):
+            sublayer.input_norm = residual.LayerNorm
+            residual.LayerNorm = nn.Identity()  # the residual sum is no longer normalized
+            sublayer.register_forward_pre_hook(_normed_first_input, with_kwargs=True)
+    transform = model.cls.predictions.transform
+    template = encoder_layers[-1].intermediate.input_norm
+    transform.input_norm = nn.LayerNorm(template.normalized_shape, eps=template.eps)
+    for new, old in zip(transform.input_norm.parameters(), template.parameters()):
+        new.infshape = old.infshape  # a vector-like parameter, as every LayerNorm's
+    transform.register_forward_pre_hook(_normed_first_input, with_kwargs=True)
+
+
+def _rotate_by_position(head_dim: int):
+    """A forward hook rotating a query or key projection's output, (batch, tokens, heads * head_dim), by position."""
+    def hook(module, inputs, output):
+        batch, tokens, width = output.shape
+        x = output.view(batch, tokens, width // head_dim, head_dim)
+        frequencies = 10000.0 ** (-torch.arange(0, head_dim, 2, device=x.device, dtype=torch.float32) / head_dim)
+        angles = torch.arange(tokens, device=x.device, dtype=torch.float32)[:, None] * frequencies  # (tokens, dim/2)
+        cos, sin = (f(angles).to(x.dtype)[None, :, None, :] for f in (torch.cos, torch.sin))
+        first, second = x[..., : head_dim // 2], x[..., head_dim // 2:]
+        return torch.cat([first * cos - second * sin, first * sin + second * cos], dim=-1).view_as(output)
+    return hook
+
+
+def rope_positions(model, run):
+    positions = model.bert.embeddings.position_embeddings.weight
+    positions.data.zero_()
+    positions.requires_grad_(False)
+    for layer in model.bert.encoder.layer:
+        attention = layer.attention.self
+        for projection in (attention.query, attention.key):
+            projection.register_forward_hook(_rotate_by_position(attention.attention_head_size))
+
+
+def no_block_biases(model, run):
+    for layer in model.bert.encoder.layer:
+        attention = layer.attention.self
+        for linear in (attention.query, attention.key, attention.value, layer.attention.output.dense,
+                       layer.intermediate.dense, layer.output.dense):
+            linear.bias.data.zero_()
+            linear.bias.requires_grad_(False)
+
+
+EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases}
+
+
+def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
+    """(variant, run) pairs, the first seed's first and the widest first within a seed (so the long runs of a
+    partial session finish whole comparisons)."""
+    sweep = Sweep(archs=["bert"], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
+                  run_fields=protocol("bert"), hparams=hparams)
+    ordered = sorted(sweep.runs(), key=lambda run: (run.seed, -run.width))
+    return [(variant, run) for run in ordered for variant in variants]
+
+
+def _train(job):
+    (variant, run), data = job
+    record = train.train_run(run, data, edit_model=EDITS[variant])
+    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
+    parser.add_argument("--variants", nargs="+", default=list(EDITS), choices=list(EDITS))
+    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. output_mult=1,2,4,8")
+    parser.add_argument("--widths", type=int, nargs="+", default=[64, 512])
+    parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-9.0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--out", default="docs/bert_ablation/block_output_mult.jsonl")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    args = parser.parse_args()
+    done = results.finished_keys(args.out)
+    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
+    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams)
+            if f"variant={job[0]}|{job[1].key()}" not in done]
+    as_corpus(args.data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        for record in tqdm(pool.imap_unordered(_train, [(job, args.data) for job in todo]), total=len(todo)):
+            results.append(args.out, record)
+            print(f"{record['key']}: {record['eval_loss']:.4f}", flush=True)
+    print(f"{len(todo)} runs trained; results in {args.out}")
+    if args.report:
+        for variant, summary in report(args.out, [], args.report).items():
+            for name, s in summary.items():
+                print(f"{variant}: {name} optimum (log2) per width "
+                      f"{[r['best_log2'] for r in s['widths']]}, shift {s['optimum_shift_steps']} grid steps")
+
+
+if __name__ == "__main__":
+    main()

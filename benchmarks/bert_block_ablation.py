@@ -10,8 +10,13 @@ ways no BERT config field switches, so each is edited into muP BERT here, one at
   the other norms' infshape) feeds the MLM head, as in ModernBERT and GPT-2;
 * ``rope_positions``: the learned absolute position embeddings zeroed and frozen, queries and keys rotated by
   position instead (rotary embedding, base 10000, over each head's dimensions);
+* ``no_positions`` / ``zero_init_positions``: the learned positions zeroed and frozen (no position at all), or
+  zeroed and still learned (to tell what the rotary variant gains from positions from what it loses with the table);
 * ``no_block_biases``: the biases of the block's six linear maps (query, key, value, attention output, MLP in
-  and out) zeroed and frozen; the LayerNorms, embeddings and head keep theirs.
+  and out) zeroed and frozen; the LayerNorms, embeddings and head keep theirs;
+* ``no_norm_biases``: every LayerNorm's bias zeroed and frozen (ModernBERT's norms have none).
+
+Edits combine: ``pre_ln+rope_positions`` applies both.
 
 The runs are the sweep's own (BERT's protocol, ``optimizer_ablation.protocol``; same keys plus a variant name).
 First each variant's learning rate at the base width (``--grid output_mult=1 --widths 64 --log2-lrs ...``), then
@@ -54,7 +59,8 @@ def pre_ln(model, run):
     template = encoder_layers[-1].intermediate.input_norm
     transform.input_norm = nn.LayerNorm(template.normalized_shape, eps=template.eps)
     for new, old in zip(transform.input_norm.parameters(), template.parameters()):
-        new.infshape = old.infshape  # a vector-like parameter, as every LayerNorm's
+        if hasattr(old, "infshape"):  # muP: a vector-like parameter, as every LayerNorm's
+            new.infshape = old.infshape
     transform.register_forward_pre_hook(_normed_first_input, with_kwargs=True)
 
 
@@ -71,10 +77,18 @@ def _rotate_by_position(head_dim: int):
     return hook
 
 
-def rope_positions(model, run):
+def no_positions(model, run):
     positions = model.bert.embeddings.position_embeddings.weight
     positions.data.zero_()
     positions.requires_grad_(False)
+
+
+def zero_init_positions(model, run):
+    model.bert.embeddings.position_embeddings.weight.data.zero_()  # still learned
+
+
+def rope_positions(model, run):
+    no_positions(model, run)
     for layer in model.bert.encoder.layer:
         attention = layer.attention.self
         for projection in (attention.query, attention.key):
@@ -90,13 +104,38 @@ def no_block_biases(model, run):
             linear.bias.requires_grad_(False)
 
 
-EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases}
+def no_norm_biases(model, run):
+    for module in model.modules():
+        if isinstance(module, nn.LayerNorm):  # every one: embeddings', the blocks', the MLM head's
+            module.bias.data.zero_()
+            module.bias.requires_grad_(False)
 
 
-def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
+EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases,
+         "no_norm_biases": no_norm_biases, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
+
+
+def edit_for(variant: str):
+    """The edit a variant names; ``a+b`` applies a, then b."""
+    edits = [EDITS[name] for name in variant.split("+")]
+
+    def edit(model, run):
+        for one in edits:
+            one(model, run)
+    return edit
+
+
+def _variant(name: str) -> str:
+    unknown = [part for part in name.split("+") if part not in EDITS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown edit {unknown}; the edits are {list(EDITS)}, joined by '+'")
+    return name
+
+
+def runs(variants, widths, log2_lrs, seeds, hparams, params=("mup",)) -> list:
     """(variant, run) pairs, the first seed's first and the widest first within a seed (so the long runs of a
     partial session finish whole comparisons)."""
-    sweep = Sweep(archs=["bert"], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
+    sweep = Sweep(archs=["bert"], params=list(params), widths=widths, log2_lrs=log2_lrs, seeds=seeds,
                   run_fields=protocol("bert"), hparams=hparams)
     ordered = sorted(sweep.runs(), key=lambda run: (run.seed, -run.width))
     return [(variant, run) for run in ordered for variant in variants]
@@ -104,25 +143,28 @@ def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
 
 def _train(job):
     (variant, run), data = job
-    record = train.train_run(run, data, edit_model=EDITS[variant])
+    record = train.train_run(run, data, edit_model=edit_for(variant))
     return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--variants", nargs="+", default=list(EDITS), choices=list(EDITS))
+    parser.add_argument("--variants", nargs="+", type=_variant, default=list(EDITS),
+                        help=f"edits {list(EDITS)}, or several joined by '+' (applied in that order)")
     parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. output_mult=1,2,4,8")
     parser.add_argument("--widths", type=int, nargs="+", default=[64, 512])
     parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-9.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--params", nargs="+", default=["mup"], choices=["mup", "sp"],
+                        help="sp: transformers' BERT with the same edit")
     parser.add_argument("--out", default="docs/bert_ablation/block_output_mult.jsonl")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
     args = parser.parse_args()
     done = results.finished_keys(args.out)
     hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
-    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams)
+    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams, args.params)
             if f"variant={job[0]}|{job[1].key()}" not in done]
     as_corpus(args.data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:

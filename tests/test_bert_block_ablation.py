@@ -74,3 +74,12 @@ def test_no_block_biases_stay_zero_through_training_steps():
     layer = model.bert.encoder.layer[0]
     assert not layer.attention.self.query.bias.any() and not layer.output.dense.bias.any()
     assert layer.output.LayerNorm.bias.any()  # the norms keep theirs
+
+
+def test_edits_combine_and_a_misspelt_one_is_named():
+    model = _model(ablation.edit_for("no_norm_biases+zero_init_positions"))
+    assert not any(m.bias.requires_grad or m.bias.any() for m in model.modules() if isinstance(m, torch.nn.LayerNorm))
+    positions = model.bert.embeddings.position_embeddings.weight
+    assert positions.requires_grad and not positions.any()  # zeroed, still learned
+    with pytest.raises(Exception, match="pre_lm"):
+        ablation._variant("pre_lm+rope_positions")

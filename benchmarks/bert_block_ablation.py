@@ -14,7 +14,9 @@ ways no BERT config field switches, so each is edited into muP BERT here, one at
   zeroed and still learned (to tell what the rotary variant gains from positions from what it loses with the table);
 * ``no_block_biases``: the biases of the block's six linear maps (query, key, value, attention output, MLP in
   and out) zeroed and frozen; the LayerNorms, embeddings and head keep theirs;
-* ``no_norm_biases``: every LayerNorm's bias zeroed and frozen (ModernBERT's norms have none).
+* ``no_norm_biases``: every LayerNorm's bias zeroed and frozen (ModernBERT's norms have none);
+* ``scaled_out_init``: each branch's output projection and the MLM head's dense drawn at std / sqrt(2 L), as
+  ModernBERT draws them (BERT draws every linear map at the same std).
 
 Edits combine: ``pre_ln+rope_positions`` applies both.
 
@@ -111,8 +113,16 @@ def no_norm_biases(model, run):
             module.bias.requires_grad_(False)
 
 
+def scaled_out_init(model, run):
+    factor = (2 * len(model.bert.encoder.layer)) ** -0.5  # ModernBERT's "out" std: init_std / sqrt(2 L)
+    for layer in model.bert.encoder.layer:
+        for dense in (layer.attention.output.dense, layer.output.dense):
+            dense.weight.data.mul_(factor)
+    model.cls.predictions.transform.dense.weight.data.mul_(factor)
+
+
 EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases,
-         "no_norm_biases": no_norm_biases, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
+         "no_norm_biases": no_norm_biases, "scaled_out_init": scaled_out_init, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
 
 
 def edit_for(variant: str):

@@ -83,3 +83,12 @@ def test_edits_combine_and_a_misspelt_one_is_named():
     assert positions.requires_grad and not positions.any()  # zeroed, still learned
     with pytest.raises(Exception, match="pre_lm"):
         ablation._variant("pre_lm+rope_positions")
+
+
+def test_scaled_out_init_draws_branch_outputs_and_the_head_dense_as_modernbert_does():
+    plain, scaled = _model(), _model(ablation.scaled_out_init)
+    pairs = [(plain.bert.encoder.layer[1].output.dense, scaled.bert.encoder.layer[1].output.dense),
+             (plain.cls.predictions.transform.dense, scaled.cls.predictions.transform.dense)]
+    assert all(torch.allclose(b.weight, a.weight / 2) for a, b in pairs)  # 1 / sqrt(2 L), L = 2
+    query = (plain.bert.encoder.layer[0].attention.self.query, scaled.bert.encoder.layer[0].attention.self.query)
+    assert torch.equal(query[0].weight, query[1].weight)  # the rest as drawn

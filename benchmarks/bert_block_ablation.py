@@ -26,23 +26,20 @@ its ``output_mult`` grid at that LR, at width 64 and 512. ``--report`` analyses 
 ``sweep-report`` does. Resumable: finished runs are appended to the JSONL file and skipped when run again.
 
     python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln rope_positions \
-        no_block_biases --widths 64 --log2-lrs -10 -9 -8 -7 -6 --seeds 0 1 --out docs/bert_ablation/block_lr64.jsonl
-    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -8 \
+        pre_ln+rope_positions --widths 64 --log2-lrs -10 -9 -8 -7 -6 --grid output_mult=1 --seeds 0 1 \
+        --out docs/bert_ablation/block_lr64.jsonl
+    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -9 \
         --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out docs/bert_ablation/block_output_mult.jsonl \
         --report docs/bert_ablation/block_output_mult.png
 """
 import argparse
-import multiprocessing
 from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from mutransformers.sweep import Sweep, results, train
-from mutransformers.sweep.corpus import as_corpus
-from mutransformers.sweep.train import RunConfig
-from optimizer_ablation import protocol, report  # this folder is on sys.path when the script runs
+from optimizer_ablation import print_report, protocol, train_jobs  # this folder is on sys.path when run
 
 
 def _normed_first_input(module, args, kwargs):
@@ -176,17 +173,9 @@ def main():
     hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
     todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams, args.params)
             if f"variant={job[0]}|{job[1].key()}" not in done]
-    as_corpus(args.data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
-    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-        for record in tqdm(pool.imap_unordered(_train, [(job, args.data) for job in todo]), total=len(todo)):
-            results.append(args.out, record)
-            print(f"{record['key']}: {record['eval_loss']:.4f}", flush=True)
-    print(f"{len(todo)} runs trained; results in {args.out}")
+    train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:
-        for variant, summary in report(args.out, [], args.report).items():
-            for name, s in summary.items():
-                print(f"{variant}: {name} optimum (log2) per width "
-                      f"{[r['best_log2'] for r in s['widths']]}, shift {s['optimum_shift_steps']} grid steps")
+        print_report(args.out, [], args.report)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,24 @@ def report(out, others, figure: Path) -> dict:
     return summaries
 
 
+def train_jobs(train_one, todo, data, out, workers: int):
+    """Trains ``(variant, run)`` jobs with ``train_one((job, data))`` on a pool, appending each record to ``out``
+    as it finishes (a killed ablation resumes from there)."""
+    as_corpus(data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for record in tqdm(pool.imap_unordered(train_one, [(job, data) for job in todo]), total=len(todo)):
+            results.append(out, record)
+            print(f"{record['key']}: {record['eval_loss']:.4f}", flush=True)
+    print(f"{len(todo)} runs trained; results in {out}")
+
+
+def print_report(out, others, figure: Path):
+    for variant, summary in report(out, others, figure).items():
+        for name, s in summary.items():
+            print(f"{variant}: {name} optimum (log2) per width "
+                  f"{[r['best_log2'] for r in s['widths']]}, shift {s['optimum_shift_steps']} grid steps")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
@@ -133,17 +151,9 @@ def main():
     hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
     todo = [job for job in runs(args.arch, args.widths, args.log2_lrs, args.seeds, hparams)
             if job[0] in args.variants and f"variant={job[0]}|{job[1].key()}" not in done]
-    as_corpus(args.data, RunConfig.vocab_size).token_ids()  # tokenize once here: the workers read the cache
-    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-        for record in tqdm(pool.imap_unordered(_train, [(job, args.data) for job in todo]), total=len(todo)):
-            results.append(args.out, record)
-            print(f"{record['key']}: {record['eval_loss']:.4f}", flush=True)
-    print(f"{len(todo)} runs trained; results in {args.out}")
+    train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:
-        for variant, summary in report(args.out, args.others, args.report).items():
-            for name, s in summary.items():
-                print(f"{variant}: {name} optimum (log2) per width "
-                      f"{[r['best_log2'] for r in s['widths']]}, shift {s['optimum_shift_steps']} grid steps")
+        print_report(args.out, args.others, args.report)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""The BERT block ablation's edits (benchmarks/bert_block_ablation.py) do what the README says they do."""
+"""The BERT block ablation (benchmarks/bert_block_ablation.py): its edits do what the README says they do, and its
+committed results match the README's table."""
 import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -92,3 +94,62 @@ def test_scaled_out_init_draws_branch_outputs_and_the_head_dense_as_modernbert_d
     assert all(torch.allclose(b.weight, a.weight / 2) for a, b in pairs)  # 1 / sqrt(2 L), L = 2
     query = (plain.bert.encoder.layer[0].attention.self.query, scaled.bert.encoder.layer[0].attention.self.query)
     assert torch.equal(query[0].weight, query[1].weight)  # the rest as drawn
+
+
+def _seed_means_by(records, *fields) -> dict:
+    losses = {}
+    for r in records:
+        losses.setdefault(tuple(r[f] for f in fields), []).append(r["eval_loss"])
+    return {key: (round(sum(v) / len(v), 3), len(v)) for key, v in losses.items()}
+
+
+FOLDER = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+
+
+def test_committed_lr_probes_match_the_readme():
+    """README, "Which part of BERT": RoPE leaves the plateau (5.094 at 2^-8), no positions or learned ones from zero
+    do not; pre-LN and no block biases stay where BERT is."""
+    records = sw.load(FOLDER / "block_lr64.jsonl")
+    assert {r["width"] for r in records} == {64} and {r["output_mult"] for r in records} == {1.0}
+    table = _seed_means_by(records, "variant", "log2_lr")
+    best = {v: min((table[key][0], key[1]) for key in table if key[0] == v) for v, _ in table}
+    assert all(n == 2 for _, n in table.values())  # two seeds each
+    assert best == {"pre_ln": (5.871, -9), "no_block_biases": (5.898, -9), "rope_positions": (5.094, -8),
+                    "no_positions": (6.068, -9), "zero_init_positions": (5.976, -9),
+                    "pre_ln+rope_positions": (5.106, -8),
+                    "pre_ln+rope_positions+no_block_biases+no_norm_biases": (5.096, -8),
+                    "pre_ln+rope_positions+scaled_out_init": (5.113, -8)}
+    unigram = records[0]["unigram_loss"]
+    assert unigram - best["rope_positions"][0] > 1.1 and unigram - best["no_positions"][0] < 0.15
+
+
+def test_committed_output_mult_ablation_matches_the_readme():
+    """README table: each variant's output_mult optimum at widths 64 and 512 and what width 64's costs at 512."""
+    records = sw.load(FOLDER / "block_output_mult.jsonl")
+    table = _seed_means_by(records, "variant", "width", "output_mult")
+    grid = (1.0, 2.0, 4.0, 8.0)
+    expected = {  # variant: (seeds, width 64 losses, width 512 losses, cost of width 64's optimum at 512)
+        "pre_ln": (2, [5.871, 5.825, 5.886, 5.882], [5.814, 5.708, 5.677, 5.69], 0.031),
+        "no_block_biases": (2, [5.898, 5.865, 5.881, 5.937], [5.819, 5.722, 5.664, 5.661], 0.061),
+        "rope_positions": (2, [5.094, 5.016, 5.043, 5.132], [4.935, 4.847, 4.827, 4.764], 0.083),
+        "pre_ln+rope_positions": (2, [5.106, 5.002, 5.032, 5.128], [4.917, 4.835, 4.776, 4.761], 0.074),
+        "pre_ln+rope_positions+no_block_biases+no_norm_biases": (1, [5.136, 5.116, 5.096, 5.348],
+                                                                 [4.898, 4.83, 4.829, 4.8], 0.029),
+        "pre_ln+rope_positions+scaled_out_init": (1, [5.165, 4.97, 5.009, 5.066], [4.915, 4.845, 4.822, 4.808], 0.037),
+    }
+    assert {r["variant"] for r in records} == set(expected)
+    for variant, (seeds, narrow, wide, cost) in expected.items():
+        assert [table[(variant, 64, m)] for m in grid] == [(v, seeds) for v in narrow], variant
+        assert [table[(variant, 512, m)] for m in grid] == [(v, seeds) for v in wide], variant
+        assert round(wide[narrow.index(min(narrow))] - min(wide), 3) == cost, variant
+        assert {r["log2_lr"] for r in records if r["variant"] == variant} == {-9.0 if "rope" not in variant else -8.0}
+
+
+def test_the_ablation_tables_reference_rows_match_their_files():
+    """The table's first and last rows: BERT as built at width 64 and ModernBERT, from their own files."""
+    bert = _seed_means_by(sw.load(FOLDER / "output_mult.jsonl"), "width", "output_mult")
+    assert [bert[(64, m)][0] for m in (1.0, 2.0, 4.0, 8.0)] == [5.902, 5.883, 5.892, 5.938]
+    modern = _seed_means_by(sw.load(FOLDER / "modernbert_output_mult.jsonl"), "width", "output_mult")
+    assert [modern[(512, m)][0] for m in (1.0, 2.0, 4.0, 8.0)] == [4.898, 4.87, 5.018, 5.281]
+    modern_lr = _seed_means_by(sw.load(FOLDER / "modernbert_lr64.jsonl"), "log2_lr")
+    assert min((loss, lr) for (lr,), (loss, _) in modern_lr.items()) == (5.095, -8.0)

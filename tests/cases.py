@@ -1,4 +1,4 @@
-"""Tiny configs and inputs for every muP class, shared by the tests."""
+"""Tiny configs and inputs for every muP class, and seed means of committed results, shared by the tests."""
 import torch
 import transformers
 
@@ -300,3 +300,11 @@ def base_of(config_factory, width):
 
 def tensors_of(output) -> dict:
     return {k: v for k, v in output.items() if isinstance(v, torch.Tensor)}
+
+
+def seed_means(records, *fields) -> dict:
+    """{(record[field] for field in fields): held-out loss averaged over the records' seeds, to 3 decimals}."""
+    losses = {}
+    for r in records:
+        losses.setdefault(tuple(r[f] for f in fields), []).append(r["eval_loss"])
+    return {key: round(sum(v) / len(v), 3) for key, v in losses.items()}

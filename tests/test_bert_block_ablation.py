@@ -1,6 +1,7 @@
 """The BERT block ablation (benchmarks/bert_block_ablation.py): its edits do what the README says they do, and its
 committed results match the README's table."""
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ import torch
 
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
+
+from cases import seed_means
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bert_block_ablation as ablation  # noqa: E402
@@ -97,10 +100,9 @@ def test_scaled_out_init_draws_branch_outputs_and_the_head_dense_as_modernbert_d
 
 
 def _seed_means_by(records, *fields) -> dict:
-    losses = {}
-    for r in records:
-        losses.setdefault(tuple(r[f] for f in fields), []).append(r["eval_loss"])
-    return {key: (round(sum(v) / len(v), 3), len(v)) for key, v in losses.items()}
+    """{key: (seed mean, number of seeds)}."""
+    seeds = Counter(tuple(r[f] for f in fields) for r in records)
+    return {key: (mean, seeds[key]) for key, mean in seed_means(records, *fields).items()}
 
 
 FOLDER = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"

@@ -18,6 +18,8 @@ from mutransformers import sweep as sw
 from mutransformers.sweep import results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
 
+from cases import seed_means
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
 
@@ -672,10 +674,7 @@ def test_committed_bert_output_mult_moves_one_step_to_256_and_beyond_at_512():
 
 
 def _seed_means(records, field="output_mult") -> dict:
-    losses = {}
-    for r in records:
-        losses.setdefault((r["width"], r[field]), []).append(r["eval_loss"])
-    return {key: round(sum(v) / len(v), 3) for key, v in losses.items()}
+    return seed_means(records, "width", field)
 
 
 def test_committed_bert_readout_probes_match_the_readme():

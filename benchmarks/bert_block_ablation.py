@@ -15,6 +15,9 @@ ways no BERT config field switches, so each is edited into muP BERT here, one at
 * ``no_block_biases``: the biases of the block's six linear maps (query, key, value, attention output, MLP in
   and out) zeroed and frozen; the LayerNorms, embeddings and head keep theirs;
 * ``no_norm_biases``: every LayerNorm's bias zeroed and frozen (ModernBERT's norms have none);
+* ``no_head_bias``: the MLM head dense's bias zeroed and frozen (the decoder keeps its bias, as ModernBERT's does);
+* ``no_token_type``: the token-type table zeroed and frozen; with every token of type 0 it adds one learned vector to
+  every embedding, a bias ModernBERT lacks;
 * ``scaled_out_init``: each branch's output projection and the MLM head's dense drawn at std / sqrt(2 L), as
   ModernBERT draws them (BERT draws every linear map at the same std).
 
@@ -110,6 +113,19 @@ def no_norm_biases(model, run):
             module.bias.requires_grad_(False)
 
 
+def no_head_bias(model, run):
+    bias = model.cls.predictions.transform.dense.bias  # ModernBERT's head dense has none; its decoder keeps one
+    bias.data.zero_()
+    bias.requires_grad_(False)
+
+
+def no_token_type(model, run):
+    # every token is type 0, so BERT's type table adds one learned vector to every embedding: a bias in disguise
+    table = model.bert.embeddings.token_type_embeddings.weight
+    table.data.zero_()
+    table.requires_grad_(False)
+
+
 def scaled_out_init(model, run):
     factor = (2 * len(model.bert.encoder.layer)) ** -0.5  # ModernBERT's "out" std: init_std / sqrt(2 L)
     for layer in model.bert.encoder.layer:
@@ -119,7 +135,8 @@ def scaled_out_init(model, run):
 
 
 EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases,
-         "no_norm_biases": no_norm_biases, "scaled_out_init": scaled_out_init, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
+         "no_norm_biases": no_norm_biases, "no_head_bias": no_head_bias, "no_token_type": no_token_type,
+         "scaled_out_init": scaled_out_init, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
 
 
 def edit_for(variant: str):

@@ -81,6 +81,21 @@ def test_no_block_biases_stay_zero_through_training_steps():
     assert layer.output.LayerNorm.bias.any()  # the norms keep theirs
 
 
+def test_removing_every_bias_leaves_only_the_decoders_as_in_modernbert():
+    model = _model(ablation.edit_for("no_block_biases+no_norm_biases+no_head_bias+no_token_type"))
+    optimizer = make_optimizer(model, RUN)
+    ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
+    for _ in range(2):
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    trained_biases = [n for n, p in model.named_parameters() if n.endswith("bias") and p.requires_grad]
+    assert trained_biases == ["cls.predictions.bias"]
+    assert not model.cls.predictions.transform.dense.bias.any()
+    types = model.bert.embeddings.token_type_embeddings.weight
+    assert not types.requires_grad and not types.any()  # the one vector every type-0 token got is gone
+
+
 def test_edits_combine_and_a_misspelt_one_is_named():
     model = _model(ablation.edit_for("no_norm_biases+zero_init_positions"))
     assert not any(m.bias.requires_grad or m.bias.any() for m in model.modules() if isinstance(m, torch.nn.LayerNorm))
@@ -120,6 +135,9 @@ def test_committed_lr_probes_match_the_readme():
                     "no_positions": (6.068, -9), "zero_init_positions": (5.976, -9),
                     "pre_ln+rope_positions": (5.106, -8),
                     "pre_ln+rope_positions+no_block_biases+no_norm_biases": (5.096, -8),
+                    "pre_ln+rope_positions+no_block_biases": (5.125, -8),
+                    "pre_ln+rope_positions+no_norm_biases": (5.073, -8),
+                    "pre_ln+rope_positions+no_block_biases+no_norm_biases+no_head_bias+no_token_type": (5.129, -8),
                     "pre_ln+rope_positions+scaled_out_init": (5.113, -8)}
     unigram = records[0]["unigram_loss"]
     assert unigram - best["rope_positions"][0] > 1.1 and unigram - best["no_positions"][0] < 0.15

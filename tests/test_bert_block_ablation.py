@@ -143,26 +143,48 @@ def test_committed_lr_probes_match_the_readme():
     assert unigram - best["rope_positions"][0] > 1.1 and unigram - best["no_positions"][0] < 0.15
 
 
+def _widths_analysed(records, variant) -> list:
+    """sweep-report's rows for one variant (as ``--report`` analyses it)."""
+    runs = [{k: v for k, v in r.items() if k != "variant"} for r in records if r["variant"] == variant]
+    return sw.analyze(runs)["bert mup output_mult"]["widths"]
+
+
 def test_committed_output_mult_ablation_matches_the_readme():
-    """README table: each variant's output_mult optimum at widths 64 and 512 and what width 64's costs at 512."""
+    """README table: each variant's output_mult optimum at widths 64 and 512, its parabola vertex (sweep-report's
+    rule) and what width 64's optimum costs at 512; and each seed's optimum where the README names them."""
     records = sw.load(FOLDER / "block_output_mult.jsonl")
     table = _seed_means_by(records, "variant", "width", "output_mult")
     grid = (1.0, 2.0, 4.0, 8.0)
-    expected = {  # variant: (seeds, width 64 losses, width 512 losses, cost of width 64's optimum at 512)
-        "pre_ln": (2, [5.871, 5.825, 5.886, 5.882], [5.814, 5.708, 5.677, 5.69], 0.031),
-        "no_block_biases": (2, [5.898, 5.865, 5.881, 5.937], [5.819, 5.722, 5.664, 5.661], 0.061),
-        "rope_positions": (2, [5.094, 5.016, 5.043, 5.132], [4.935, 4.847, 4.827, 4.764], 0.083),
-        "pre_ln+rope_positions": (2, [5.106, 5.002, 5.032, 5.128], [4.917, 4.835, 4.776, 4.761], 0.074),
-        "pre_ln+rope_positions+no_block_biases+no_norm_biases": (2, [5.096, 5.069, 5.07, 5.25],
-                                                                 [4.897, 4.792, 4.802, 4.793], 0.0),
-        "pre_ln+rope_positions+scaled_out_init": (1, [5.165, 4.97, 5.009, 5.066], [4.915, 4.845, 4.822, 4.808], 0.037),
+    PR = "pre_ln+rope_positions"
+    expected = {  # variant: (seeds, width 64 losses, width 512 losses, cost at 512 of width 64's optimum, vertices)
+        "pre_ln": (2, [5.871, 5.825, 5.886, 5.882], [5.814, 5.708, 5.677, 5.69], 0.031, (0.93, 2.21)),
+        "no_block_biases": (2, [5.898, 5.865, 5.881, 5.937], [5.819, 5.722, 5.664, 5.661], 0.061, (1.17, 3.0)),
+        "rope_positions": (2, [5.094, 5.016, 5.043, 5.132], [4.935, 4.847, 4.827, 4.764], 0.083, (1.25, 3.0)),
+        PR: (3, [5.121, 5.016, 5.031, 5.168], [4.918, 4.848, 4.804, 4.801], 0.047, (1.37, 3.0)),
+        f"{PR}+no_block_biases": (3, [5.127, 5.013, 5.021, 5.138], [4.936, 4.822, 4.825, 4.787], 0.035, (1.43, 3.0)),
+        f"{PR}+no_norm_biases": (3, [5.079, 5.035, 5.089, 5.291], [4.906, 4.836, 4.832, 4.818], 0.018, (0.95, 3.0)),
+        f"{PR}+no_block_biases+no_norm_biases": (3, [5.108, 5.058, 5.078, 5.292], [4.901, 4.809, 4.826, 4.838],
+                                                 0.0, (1.22, 1.35)),
+        f"{PR}+no_block_biases+no_norm_biases+no_head_bias+no_token_type": (
+            3, [5.221, 5.192, 5.345, 5.538], [4.895, 4.814, 4.89, 4.909], 0.0, (0.66, 1.02)),
+        f"{PR}+scaled_out_init": (2, [5.113, 4.994, 5.022, 5.022], [4.938, 4.837, 4.816, 4.828], 0.021, (1.31, 2.13)),
     }
     assert {r["variant"] for r in records} == set(expected)
-    for variant, (seeds, narrow, wide, cost) in expected.items():
+    for variant, (seeds, narrow, wide, cost, vertices) in expected.items():
         assert [table[(variant, 64, m)] for m in grid] == [(v, seeds) for v in narrow], variant
         assert [table[(variant, 512, m)] for m in grid] == [(v, seeds) for v in wide], variant
         assert round(wide[narrow.index(min(narrow))] - min(wide), 3) == cost, variant
         assert {r["log2_lr"] for r in records if r["variant"] == variant} == {-9.0 if "rope" not in variant else -8.0}
+        rows = _widths_analysed(records, variant)
+        assert tuple(round(row["parabola_log2"], 2) for row in rows) == vertices, variant
+    # the bias-free rows hold x2 on two seeds of three; pre-LN + RoPE with its biases moves on two of three
+    seed_optima = {v: [(row["width"], row["seed_optima_log2"]) for row in _widths_analysed(records, v)]
+                   for v in (PR, f"{PR}+no_block_biases+no_norm_biases",
+                             f"{PR}+no_block_biases+no_norm_biases+no_head_bias+no_token_type")}
+    assert seed_optima == {PR: [(64, [1.0, 1.0, 2.0]), (512, [3.0, 3.0, 2.0])],
+                           f"{PR}+no_block_biases+no_norm_biases": [(64, [2.0, 1.0, 1.0]), (512, [3.0, 1.0, 1.0])],
+                           f"{PR}+no_block_biases+no_norm_biases+no_head_bias+no_token_type":
+                               [(64, [1.0, 1.0, 1.0]), (512, [2.0, 1.0, 1.0])]}
 
 
 def test_the_ablation_tables_reference_rows_match_their_files():
@@ -171,5 +193,9 @@ def test_the_ablation_tables_reference_rows_match_their_files():
     assert [bert[(64, m)][0] for m in (1.0, 2.0, 4.0, 8.0)] == [5.902, 5.883, 5.892, 5.938]
     modern = _seed_means_by(sw.load(FOLDER / "modernbert_output_mult.jsonl"), "width", "output_mult")
     assert [modern[(512, m)][0] for m in (1.0, 2.0, 4.0, 8.0)] == [4.898, 4.87, 5.018, 5.281]
+    vertices = {name: [round(row["parabola_log2"], 2) for row in sw.analyze(sw.load(FOLDER / name))[
+        f"{arch} mup output_mult"]["widths"]] for name, arch in (("output_mult.jsonl", "bert"),
+                                                                ("modernbert_output_mult.jsonl", "modernbert"))}
+    assert vertices["output_mult.jsonl"][0] == 1.19 and vertices["modernbert_output_mult.jsonl"] == [0.51, 1.61, 0.51, 0.66]
     modern_lr = _seed_means_by(sw.load(FOLDER / "modernbert_lr64.jsonl"), "log2_lr")
     assert min((loss, lr) for (lr,), (loss, _) in modern_lr.items()) == (5.095, -8.0)

@@ -68,14 +68,18 @@ def test_rope_positions_make_attention_scores_depend_on_the_offset_only():
     assert not torch.allclose(model(input_ids=ids.flip(1)).logits.flip(1), logits, atol=1e-4)  # order matters
 
 
-def test_no_block_biases_stay_zero_through_training_steps():
-    model = _model(ablation.no_block_biases)
+def _train_two_steps(model):
     optimizer = make_optimizer(model, RUN)
     ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
     for _ in range(2):
         model(input_ids=ids, labels=ids).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+
+
+def test_no_block_biases_stay_zero_through_training_steps():
+    model = _model(ablation.no_block_biases)
+    _train_two_steps(model)
     layer = model.bert.encoder.layer[0]
     assert not layer.attention.self.query.bias.any() and not layer.output.dense.bias.any()
     assert layer.output.LayerNorm.bias.any()  # the norms keep theirs
@@ -83,12 +87,7 @@ def test_no_block_biases_stay_zero_through_training_steps():
 
 def test_removing_every_bias_leaves_only_the_decoders_as_in_modernbert():
     model = _model(ablation.edit_for("no_block_biases+no_norm_biases+no_head_bias+no_token_type"))
-    optimizer = make_optimizer(model, RUN)
-    ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
-    for _ in range(2):
-        model(input_ids=ids, labels=ids).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
+    _train_two_steps(model)
     trained_biases = [n for n, p in model.named_parameters() if n.endswith("bias") and p.requires_grad]
     assert trained_biases == ["cls.predictions.bias"]
     assert not model.cls.predictions.transform.dense.bias.any()

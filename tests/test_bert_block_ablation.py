@@ -134,6 +134,7 @@ def test_committed_lr_probes_match_the_readme():
                     "no_positions": (6.068, -9), "zero_init_positions": (5.976, -9),
                     "pre_ln+rope_positions": (5.106, -8),
                     "pre_ln+rope_positions+no_block_biases+no_norm_biases": (5.096, -8),
+                    "no_block_biases+no_norm_biases+no_head_bias+no_token_type": (5.827, -9),
                     "pre_ln+rope_positions+no_block_biases": (5.125, -8),
                     "pre_ln+rope_positions+no_norm_biases": (5.073, -8),
                     "pre_ln+rope_positions+no_block_biases+no_norm_biases+no_head_bias+no_token_type": (5.129, -8),
@@ -158,6 +159,8 @@ def test_committed_output_mult_ablation_matches_the_readme():
     expected = {  # variant: (seeds, width 64 losses, width 512 losses, cost at 512 of width 64's optimum, vertices)
         "pre_ln": (2, [5.871, 5.825, 5.886, 5.882], [5.814, 5.708, 5.677, 5.69], 0.031, (0.93, 2.21)),
         "no_block_biases": (2, [5.898, 5.865, 5.881, 5.937], [5.819, 5.722, 5.664, 5.661], 0.061, (1.17, 3.0)),
+        "no_block_biases+no_norm_biases+no_head_bias+no_token_type": (
+            2, [5.827, 5.762, 5.827, 5.902], [5.674, 5.395, 5.331, 5.454], 0.064, (1.0, 1.84)),
         "rope_positions": (2, [5.094, 5.016, 5.043, 5.132], [4.935, 4.847, 4.827, 4.764], 0.083, (1.25, 3.0)),
         PR: (3, [5.121, 5.016, 5.031, 5.168], [4.918, 4.848, 4.804, 4.801], 0.047, (1.37, 3.0)),
         f"{PR}+no_block_biases": (3, [5.127, 5.013, 5.021, 5.138], [4.936, 4.822, 4.825, 4.787], 0.035, (1.43, 3.0)),

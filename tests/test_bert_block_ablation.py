@@ -172,15 +172,15 @@ def test_committed_output_mult_ablation_matches_the_readme():
         f"{PR}+scaled_out_init": (2, [5.113, 4.994, 5.022, 5.022], [4.938, 4.837, 4.816, 4.828], 0.021, (1.31, 2.13)),
     }
     assert {r["variant"] for r in records} == set(expected)
+    analysed = {variant: _widths_analysed(records, variant) for variant in expected}
     for variant, (seeds, narrow, wide, cost, vertices) in expected.items():
         assert [table[(variant, 64, m)] for m in grid] == [(v, seeds) for v in narrow], variant
         assert [table[(variant, 512, m)] for m in grid] == [(v, seeds) for v in wide], variant
         assert round(wide[narrow.index(min(narrow))] - min(wide), 3) == cost, variant
         assert {r["log2_lr"] for r in records if r["variant"] == variant} == {-9.0 if "rope" not in variant else -8.0}
-        rows = _widths_analysed(records, variant)
-        assert tuple(round(row["parabola_log2"], 2) for row in rows) == vertices, variant
+        assert tuple(round(row["parabola_log2"], 2) for row in analysed[variant]) == vertices, variant
     # the bias-free rows hold x2 on two seeds of three; pre-LN + RoPE with its biases moves on two of three
-    seed_optima = {v: [(row["width"], row["seed_optima_log2"]) for row in _widths_analysed(records, v)]
+    seed_optima = {v: [(row["width"], row["seed_optima_log2"]) for row in analysed[v]]
                    for v in (PR, f"{PR}+no_block_biases+no_norm_biases",
                              f"{PR}+no_block_biases+no_norm_biases+no_head_bias+no_token_type")}
     assert seed_optima == {PR: [(64, [1.0, 1.0, 2.0]), (512, [3.0, 3.0, 2.0])],

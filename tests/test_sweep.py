@@ -223,6 +223,20 @@ def test_report_finds_optima_shifts_and_monotonicity(tmp_path):
     assert sw.plot_sweep(records, tmp_path / "fig.png").stat().st_size > 10_000
 
 
+def test_report_counts_grid_steps_over_every_width_when_each_width_has_its_own_lrs():
+    """A wide SP model's LRs sit further down (ModernBERT's width 512 ran -12..-10 beside -11..-6): the shift
+    counts steps over all the LRs measured, and wider-is-better compares only the widths that ran an LR."""
+    grids = {64: range(-11, -5), 128: range(-11, -5), 512: range(-13, -9)}
+    optima = {64: -8, 128: -9, 512: -12}
+    records = [_record("sp", width, lr, 5 + 0.1 * (lr - optima[width]) ** 2 - 0.2 * math.log2(width))
+               for width, lrs in grids.items() for lr in lrs]
+    sp = sw.analyze(records)["gpt2 sp log2_lr"]
+    assert [r["best_log2"] for r in sp["widths"]] == [-8, -9, -12] and sp["optimum_shift_steps"] == 4
+    # -13 and -12: only width 512 ran them, nothing to compare; -9 and -8: widths 64 and 128 compared
+    assert sp["values_near_optimum_log2"] == [-11, -10, -9, -8, -7]
+    assert sp["values_where_wider_is_not_better_log2"] == [-7]  # width 128 is past its optimum there
+
+
 def test_sweep_scales_the_base_init_std_to_the_base_width():
     runs = sw.Sweep(archs=["gpt2", "t5"], widths=[64, 128], log2_lrs=[-8], seeds=[0]).runs()
     gpt2 = next(r for r in runs if r.arch == "gpt2")

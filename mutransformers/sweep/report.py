@@ -157,7 +157,8 @@ def analyze(records) -> dict:
         rows, best_losses, means, optima = [], [], {}, []
         axis = scale_axis(set(by_scale))
         rows_key, falls_with, better = AXES[axis]
-        grid = sorted(set.intersection(*(set(by_value) for by_value in by_scale.values())))
+        # grid steps count over every value any scale measured: a wide model's LRs may sit further down
+        grid = sorted(set.union(*(set(by_value) for by_value in by_scale.values())))
         for scale in sorted(by_scale):
             values = sorted(by_scale[scale])
             seed_losses = [by_scale[scale][v] for v in values]
@@ -166,7 +167,7 @@ def analyze(records) -> dict:
             best, best_loss, i = _argmin(values, mean)
             per_seed = [float(_argmin(values, [v[s] for v in seed_losses])[0])
                         for s in range(min(len(v) for v in seed_losses))]
-            steps = [grid.index(v) for v in per_seed if v in grid]
+            steps = [grid.index(v) for v in per_seed]
             finite = [v for v in seed_losses[i] if math.isfinite(v)]
             rows.append({"width": scale[0], "depth": scale[1], "best_log2": best, "best_loss": best_loss,
                          "parabola_log2": _parabola_vertex(values, mean, i), "seed_optima_log2": per_seed,
@@ -174,13 +175,13 @@ def analyze(records) -> dict:
                          "seed_spread_at_optimum": max(finite) - min(finite) if finite else math.inf})
             best_losses.append(best_loss)
             optima.append(best)
-        optimum_steps = [grid.index(v) for v in optima if v in grid]
+        optimum_steps = [grid.index(v) for v in optima]
         largest = means[max(means)]
         at_base_optimum = largest.get(optima[0], math.inf)  # the smallest scale's optimum, used at the largest
         spread = max(r["seed_spread_at_optimum"] for r in rows)
         summary[f"{arch} {param} {hp}"] = {
             "arch": arch, "param": param, "hp": hp, "axis": axis, rows_key: rows,
-            "optimum_shift_steps": max(optimum_steps) - min(optimum_steps) if optimum_steps else None,
+            "optimum_shift_steps": max(optimum_steps) - min(optimum_steps),
             f"best_loss_falls_with_{falls_with}": all(a > b for a, b in zip(best_losses, best_losses[1:])),
             **_bigger_is_better_near_optimum(means, optima, grid, better),
             "largest_loss_at_base_optimum": at_base_optimum,
@@ -194,11 +195,14 @@ def analyze(records) -> dict:
 
 
 def _bigger_is_better_near_optimum(means: dict, optima: list, grid: list, better: str = "wider") -> dict:
-    """At each value within one grid step of some scale's optimum, does the loss fall with every scale step?"""
-    near = [v for i, v in enumerate(grid)
-            if any(best in grid and abs(i - grid.index(best)) <= 1 for best in optima)]
-    scales = sorted(means)
-    exceptions = [v for v in near if not all(means[a][v] > means[b][v] for a, b in zip(scales, scales[1:]))]
+    """At each value within one grid step of some scale's optimum, does the loss fall with every scale step?
+
+    A value is judged over the scales that measured it (at least two of them)."""
+    measured = {v: [scale for scale in sorted(means) if v in means[scale]] for v in grid}
+    near = [v for i, v in enumerate(grid) if len(measured[v]) > 1
+            and any(abs(i - grid.index(best)) <= 1 for best in optima)]
+    exceptions = [v for v in near
+                  if not all(means[a][v] > means[b][v] for a, b in zip(measured[v], measured[v][1:]))]
     return {"values_near_optimum_log2": near, f"{better}_better_near_optimum": not exceptions,
             f"values_where_{better}_is_not_better_log2": exceptions}
 

@@ -144,7 +144,8 @@ def sweep_report_command(args) -> int:
               f"best loss falls with {falls_with}: {s[f'best_loss_falls_with_{falls_with}']}; {better} is better at "
               f"the values near the optimum {s['values_near_optimum_log2']}: {s[f'{better}_better_near_optimum']}"
               + (f" (not at {exceptions})" if exceptions else "")
-              + f"; the smallest scale's optimum costs {s['transfer_gap']:.3f} nats at the largest"
+              + ("; the largest scale did not run the smallest one's optimum" if s["transfer_gap"] is None
+                 else f"; the smallest scale's optimum costs {s['transfer_gap']:.3f} nats at the largest")
               + (f"; unigram baseline {s['unigram_loss']:.3f}, best losses {s['margin_below_unigram']:.3f} below it, "
                  f"seed spread at the optimum {s['seed_spread_at_optimum']:.3f}" if s["unigram_loss"] else ""))
     print(f"wrote {out} and {out.with_suffix('.json')}")

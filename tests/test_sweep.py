@@ -235,6 +235,7 @@ def test_report_counts_grid_steps_over_every_width_when_each_width_has_its_own_l
     # -13 and -12: only width 512 ran them, nothing to compare; -9 and -8: widths 64 and 128 compared
     assert sp["values_near_optimum_log2"] == [-11, -10, -9, -8, -7]
     assert sp["values_where_wider_is_not_better_log2"] == [-7]  # width 128 is past its optimum there
+    assert sp["transfer_gap"] is None  # width 512 did not run width 64's optimum: unknown, not infinite
 
 
 def test_sweep_scales_the_base_init_std_to_the_base_width():
@@ -767,19 +768,23 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
 
 
 def test_committed_modernbert_experiment_matches_the_readme():
-    """ModernBERT masked LM, 2 seeds, widths 64-256: muP's optimum stays at -8 (transfer gap 0), SP's moves 2 steps;
+    """ModernBERT masked LM, 2 seeds, widths 64-512: muP's optimum stays at -8 (transfer gap 0), SP's moves 3 steps;
     1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_modernbert.jsonl")
-    assert len(records) == 72 and not any(r["diverged"] for r in records)
+    assert len(records) == 86 and not any(r["diverged"] for r in records)
+    widest = {(r["param"], r["log2_lr"]) for r in records if r["width"] == 512}  # only around each optimum
+    assert widest == {("mup", -9), ("mup", -8), ("mup", -7), ("sp", -12), ("sp", -11), ("sp", -10)}
     summary = sw.analyze(records)
     mup, sp = summary["modernbert mup log2_lr"], summary["modernbert sp log2_lr"]
-    assert [r["seed_optima_log2"] for r in mup["widths"]] == [[-8, -8]] * 3 and mup["optimum_shift_steps"] == 0
-    assert [r["seed_optima_log2"] for r in sp["widths"]] == [[-8, -8], [-9, -9], [-10, -10]]
-    assert sp["optimum_shift_steps"] == 2
-    assert round(mup["transfer_gap"], 3) == 0.0 and round(sp["transfer_gap"], 3) == 0.809
-    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [-8.06, -8.07, -8.13]
-    assert [round(r["best_loss"], 3) for r in mup["widths"]] == [5.094, 5.08, 4.964]
-    assert round(mup["margin_below_unigram"], 2) == 1.12
+    assert [r["seed_optima_log2"] for r in mup["widths"]] == [[-8, -8]] * 4 and mup["optimum_shift_steps"] == 0
+    assert [r["seed_optima_log2"] for r in sp["widths"]] == [[-8, -8], [-9, -9], [-10, -10], [-11, -11]]
+    assert sp["optimum_shift_steps"] == 3
+    assert round(mup["transfer_gap"], 3) == 0.0 and sp["transfer_gap"] is None  # SP's 512 did not run -8
+    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [-8.06, -8.07, -8.13, -8.15]
+    assert [round(r["parabola_log2"], 2) for r in sp["widths"]] == [-8.18, -9.21, -10.17, -11.13]
+    assert [round(r["best_loss"], 3) for r in mup["widths"]] == [5.094, 5.08, 4.964, 4.898]
+    assert [round(r["best_loss"], 3) for r in sp["widths"]] == [5.177, 5.086, 5.026, 5.012]
+    assert round(mup["margin_below_unigram"], 2) == 1.12 and mup["best_loss_falls_with_width"]
     assert not mup["wider_better_near_optimum"] and mup["values_where_wider_is_not_better_log2"] == [-9, -7]
     assert round(mup["seed_spread_at_optimum"], 3) == 0.054 and not mup["best_losses_apart_beyond_seed_spread"]
 

@@ -177,7 +177,7 @@ def analyze(records) -> dict:
             optima.append(best)
         optimum_steps = [grid.index(v) for v in optima]
         largest = means[max(means)]
-        at_base_optimum = largest.get(optima[0], math.inf)  # the smallest scale's optimum, used at the largest
+        at_base_optimum = largest.get(optima[0])  # the smallest scale's optimum, used at the largest (None: not run)
         spread = max(r["seed_spread_at_optimum"] for r in rows)
         summary[f"{arch} {param} {hp}"] = {
             "arch": arch, "param": param, "hp": hp, "axis": axis, rows_key: rows,
@@ -185,7 +185,8 @@ def analyze(records) -> dict:
             f"best_loss_falls_with_{falls_with}": all(a > b for a, b in zip(best_losses, best_losses[1:])),
             **_bigger_is_better_near_optimum(means, optima, grid, better),
             "largest_loss_at_base_optimum": at_base_optimum,
-            "transfer_gap": at_base_optimum - best_losses[-1],  # what transferring the HP costs at the largest scale
+            # what transferring the HP costs at the largest scale
+            "transfer_gap": None if at_base_optimum is None else at_base_optimum - best_losses[-1],
             "unigram_loss": unigram.get(arch), "margin_below_unigram":
                 unigram[arch] - max(best_losses) if arch in unigram else None,
             "seed_spread_at_optimum": spread,

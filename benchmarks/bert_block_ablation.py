@@ -18,6 +18,8 @@ ways no BERT config field switches, so each is edited into muP BERT here, one at
 * ``no_head_bias``: the MLM head dense's bias zeroed and frozen (the decoder keeps its bias, as ModernBERT's does);
 * ``no_token_type``: the token-type table zeroed and frozen; with every token of type 0 it adds one learned vector to
   every embedding, a bias ModernBERT lacks;
+* ``glu_mlp``: a gated MLP, GELU(x W_in) * (x W_gate), as ModernBERT's GeGLU; the gate a new map of W_in's shape,
+  drawn at its std, biased only where W_in still is;
 * ``scaled_out_init``: each branch's output projection and the MLM head's dense drawn at std / sqrt(2 L), as
   ModernBERT draws them (BERT draws every linear map at the same std).
 
@@ -126,6 +128,27 @@ def no_token_type(model, run):
     table.requires_grad_(False)
 
 
+def _gated(module, args, output):
+    return output * module.gate(args[0])  # act(dense(x)) * gate(x): ModernBERT's GeGLU
+
+
+def glu_mlp(model, run):
+    for layer in model.bert.encoder.layer:
+        dense = layer.intermediate.dense
+        # a second input map as ModernBERT's Wi has (its gate half): drawn like BERT's, a bias only where dense
+        # still trains one (apply after no_block_biases), with dense's infshape (muP: a hidden weight, same fans)
+        gate = nn.Linear(dense.in_features, dense.out_features, bias=dense.bias.requires_grad)
+        with torch.no_grad():
+            gate.weight.normal_(0.0, dense.weight.std().item())
+            if gate.bias is not None:
+                gate.bias.zero_()
+        for new, old in ((gate.weight, dense.weight), (gate.bias, dense.bias)):
+            if new is not None:
+                new.infshape = old.infshape
+        layer.intermediate.gate = gate
+        layer.intermediate.register_forward_hook(_gated)
+
+
 def scaled_out_init(model, run):
     factor = (2 * len(model.bert.encoder.layer)) ** -0.5  # ModernBERT's "out" std: init_std / sqrt(2 L)
     for layer in model.bert.encoder.layer:
@@ -136,7 +159,8 @@ def scaled_out_init(model, run):
 
 EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": no_block_biases,
          "no_norm_biases": no_norm_biases, "no_head_bias": no_head_bias, "no_token_type": no_token_type,
-         "scaled_out_init": scaled_out_init, "no_positions": no_positions, "zero_init_positions": zero_init_positions}
+         "glu_mlp": glu_mlp, "scaled_out_init": scaled_out_init, "no_positions": no_positions,
+         "zero_init_positions": zero_init_positions}
 
 
 def edit_for(variant: str):

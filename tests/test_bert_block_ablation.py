@@ -104,6 +104,20 @@ def test_edits_combine_and_a_misspelt_one_is_named():
         ablation._variant("pre_lm+rope_positions")
 
 
+def test_glu_mlp_gates_the_mlp_with_a_new_trained_map_drawn_like_its_input():
+    model = _model(ablation.edit_for("no_block_biases+glu_mlp"))
+    intermediate = model.bert.encoder.layer[0].intermediate
+    gate, dense = intermediate.gate, intermediate.dense
+    assert gate.bias is None and gate.weight.infshape is dense.weight.infshape  # muP: a hidden weight
+    assert gate.weight.std().item() == pytest.approx(dense.weight.std().item(), rel=0.05)
+    x = torch.randn(2, 3, RUN.width)
+    assert torch.allclose(intermediate(x), intermediate.intermediate_act_fn(dense(x)) * gate(x))
+    before = gate.weight.detach().clone()
+    _train_two_steps(model)
+    assert not torch.equal(before, gate.weight)  # in the optimizer, trained
+    assert _model(ablation.glu_mlp).bert.encoder.layer[0].intermediate.gate.bias.requires_grad  # biased as dense is
+
+
 def test_scaled_out_init_draws_branch_outputs_and_the_head_dense_as_modernbert_does():
     plain, scaled = _model(), _model(ablation.scaled_out_init)
     pairs = [(plain.bert.encoder.layer[1].output.dense, scaled.bert.encoder.layer[1].output.dense),

@@ -767,6 +767,22 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
     assert costs == [0.036, 0.074]
 
 
+def test_committed_long_attn_mult_probe_matches_the_readme():
+    """GPT-2's attention multiplier at 1200 steps (4x the HP sweep's): the optimum is x4 at widths 64 and 256,
+    bracketed by x8 and x16, over a flat top (x2-x8 within 0.006 nats) below the seed spread."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_gpt2_attn_long.jsonl")
+    assert len(records) == 28 and {r["steps"] for r in records} == {1200}
+    s = sw.analyze(records)["gpt2 mup attn_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 2, [2, 1]), (256, 2, [2, 3])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [1.71, 2.3]
+    assert s["optimum_shift_steps"] == 0 and round(s["transfer_gap"], 3) == 0.0 and s["wider_better_near_optimum"]
+    means = seed_means(records, "width", "attn_mult")
+    assert [means[(64, m)] for m in (0.25, 0.5, 1, 2, 4, 8, 16)] == [4.32, 4.315, 4.311, 4.307, 4.305, 4.311, 4.337]
+    assert [means[(256, m)] for m in (0.25, 0.5, 1, 2, 4, 8, 16)] == [4.067, 4.054, 4.043, 4.038, 4.034, 4.035, 4.061]
+    assert round(s["seed_spread_at_optimum"], 3) == 0.016
+
+
 def test_committed_modernbert_experiment_matches_the_readme():
     """ModernBERT masked LM, 2 seeds, widths 64-512: muP's optimum stays at -8 (transfer gap 0), SP's moves 3 steps;
     1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""

@@ -159,10 +159,10 @@ def test_committed_lr_probes_match_the_readme():
     assert unigram - best["rope_positions"][0] > 1.1 and unigram - best["no_positions"][0] < 0.15
 
 
-def _widths_analysed(records, variant) -> list:
-    """sweep-report's rows for one variant (as ``--report`` analyses it)."""
+def _analysed(records, variant, hp="output_mult") -> dict:
+    """sweep-report's analysis of one variant's runs over ``hp`` (as ``--report`` analyses it)."""
     runs = [{k: v for k, v in r.items() if k != "variant"} for r in records if r["variant"] == variant]
-    return sw.analyze(runs)["bert mup output_mult"]["widths"]
+    return sw.analyze(runs)[f"bert mup {hp}"]
 
 
 def test_committed_output_mult_ablation_matches_the_readme():
@@ -190,7 +190,7 @@ def test_committed_output_mult_ablation_matches_the_readme():
         f"{PR}+scaled_out_init": (2, [5.113, 4.994, 5.022, 5.022], [4.938, 4.837, 4.816, 4.828], 0.021, (1.31, 2.13)),
     }
     assert {r["variant"] for r in records} == set(expected)
-    analysed = {variant: _widths_analysed(records, variant) for variant in expected}
+    analysed = {variant: _analysed(records, variant)["widths"] for variant in expected}
     for variant, (seeds, narrow, wide, cost, vertices) in expected.items():
         assert [table[(variant, 64, m)] for m in grid] == [(v, seeds) for v in narrow], variant
         assert [table[(variant, 512, m)] for m in grid] == [(v, seeds) for v in wide], variant
@@ -231,10 +231,10 @@ def test_committed_no_bias_lr_experiment_matches_the_readme():
     width 64, neighbouring widths within the seed spread, widths 256 and 512 tied at -10. Lower than BERT as built
     (the LR experiment's file) at every width and LR."""
     records = sw.load(FOLDER / "no_bias_lr.jsonl")
-    assert len(records) == 24 and {r["variant"] for r in records} == {"no_block_biases+no_norm_biases+no_head_bias+"
-                                                                       "no_token_type"}
+    variant = "no_block_biases+no_norm_biases+no_head_bias+no_token_type"
+    assert len(records) == 24 and {r["variant"] for r in records} == {variant}
     assert {r["param"] for r in records} == {"mup"} and {r["output_mult"] for r in records} == {1.0}
-    s = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records])["bert mup log2_lr"]
+    s = _analysed(records, variant, "log2_lr")
     assert [r["seed_optima_log2"] for r in s["widths"]] == [[-9, -9], [-9, -8], [-9, -9], [-9, -9]]
     assert [r["best_log2"] for r in s["widths"]] == [-9, -8, -9, -9] and s["optimum_shift_steps"] == 1
     assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-8.83, -8.0, -8.84, -8.81]

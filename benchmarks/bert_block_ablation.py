@@ -2,8 +2,9 @@
 
 Under muP BERT's ``output_mult`` optimum climbs from x2 at width 64 to x8 or beyond at width 512
 (docs/bert_ablation/output_mult.*), while ModernBERT's holds at x2 with the same masked-LM head, tied decoder,
-data and protocol (docs/bert_ablation/modernbert_output_mult.*). ModernBERT's block differs from BERT's in three
-ways no BERT config field switches, so each is edited into muP BERT here, one at a time:
+data and protocol (docs/bert_ablation/modernbert_output_mult.*). ModernBERT's block differs from BERT's in ways
+no BERT config field switches (its norm placement, positions, biases, gated MLP, branch init), so each is edited
+into muP BERT here, one at a time:
 
 * ``pre_ln``: each sublayer reads LayerNorm(x) and adds its output to x un-normalized (BERT normalizes the sum,
   post-LN); the two LayerNorms of a block move in front of its sublayers, and a final LayerNorm (a new one, with

@@ -1,0 +1,129 @@
+"""Which part of Llama makes its attention multiplier's optimum drift with width (issue 13)?
+
+At 1200 steps muP Llama's ``attn_mult`` optimum moves from x1/2 at width 64 to x4 at width 256
+(docs/hp_transfer_llama_attn_long.*), while GPT-2's holds at x4 with the same data and protocol
+(docs/hp_transfer_gpt2_attn_long.*). Llama differs from GPT-2 in ways no Llama config field switches, so each
+is edited into muP Llama here, one at a time (grouped-query attention and the untied readout are config fields:
+``mutransformers sweep --set num_key_value_heads=4`` / ``tie_word_embeddings=true``):
+
+* ``no_rope``: the rotary frequencies zeroed, so queries and keys are not rotated (cos 1, sin 0); the causal mask
+  is then the only position signal;
+* ``learned_positions``: GPT-2's absolute position table (``max_position_embeddings`` x width, drawn at the init
+  std, muP: an input weight) added to the token embedding; with ``no_rope`` it is GPT-2's position scheme;
+* ``gelu_mlp``: the MLP ungated, ``down(GELU(gate(x)))`` as GPT-2's (tanh GELU), ``up_proj`` removed.
+
+Edits combine: ``no_rope+learned_positions`` applies both.
+
+The runs are the sweep's (``--steps 1200 --batch-size 16 --seq-len 64``, LR 2^-6, same keys plus a variant
+name). ``--report`` analyses and draws each variant as ``sweep-report`` does. Resumable: finished runs are
+appended to the JSONL file and skipped when run again.
+
+    python benchmarks/llama_attention_ablation.py --data ../shared/data/wikitext-2 --variants no_rope \
+        --widths 64 256 --grid attn_mult=0.25,0.5,1,2,4,8,16 --seeds 0 1 \
+        --out docs/llama_ablation/attn_mult.jsonl --report docs/llama_ablation/attn_mult.png
+"""
+import argparse
+from pathlib import Path
+
+import torch
+from mup.infshape import InfDim, InfShape
+from torch import nn
+
+from mutransformers.sweep import Sweep, results, train
+from optimizer_ablation import print_report, train_jobs  # this folder is on sys.path when run
+
+# the 1200-step attention-multiplier protocol of docs/hp_transfer_{gpt2,llama}_attn_long.*
+PROTOCOL = {"steps": 1200, "batch_size": 16, "seq_len": 64}
+
+
+def no_rope(model, run):
+    rotary = model.model.rotary_emb
+    for name in ("inv_freq", "original_inv_freq"):  # both buffers: a dynamic RoPE update restores the original
+        getattr(rotary, name).zero_()
+
+
+def _add_positions(embedding, args, output):
+    positions = torch.arange(output.shape[-2], device=output.device)
+    return output + embedding.position_table(positions)
+
+
+def learned_positions(model, run):
+    embed = model.model.embed_tokens
+    width = embed.embedding_dim
+    table = nn.Embedding(model.config.max_position_embeddings, width)
+    nn.init.normal_(table.weight, std=model.config.initializer_range)  # muP keeps an input weight's std
+    # muP: an input weight (finite fan-in: the positions, infinite fan-out: the width), as the token table
+    table.weight.infshape = InfShape([InfDim(None, table.num_embeddings), embed.weight.infshape[1]])
+    embed.position_table = table  # registered under the embedding, so the optimizer sees it
+    embed.register_forward_hook(_add_positions)
+
+
+def _ungated(mlp, x):
+    return mlp.down_proj(nn.functional.gelu(mlp.gate_proj(x), approximate="tanh"))
+
+
+def gelu_mlp(model, run):
+    for layer in model.model.layers:
+        del layer.mlp.up_proj  # out of the model, so out of the optimizer and the parameter count
+        layer.mlp.forward = _ungated.__get__(layer.mlp)
+
+
+EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp}
+
+
+def edit_for(variant: str):
+    """The edit a variant names; ``a+b`` applies a, then b."""
+    edits = [EDITS[name] for name in variant.split("+")]
+
+    def edit(model, run):
+        for one in edits:
+            one(model, run)
+    return edit
+
+
+def _variant(name: str) -> str:
+    unknown = [part for part in name.split("+") if part not in EDITS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown edit {unknown}; the edits are {list(EDITS)}, joined by '+'")
+    return name
+
+
+def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
+    """(variant, run) pairs, the widest first (so a partial session finishes whole comparisons)."""
+    sweep = Sweep(archs=["llama"], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
+                  run_fields=PROTOCOL, hparams=hparams)
+    ordered = sorted(sweep.runs(), key=lambda run: -run.width)
+    return [(variant, run) for run in ordered for variant in variants]
+
+
+def _train(job):
+    (variant, run), data = job
+    record = train.train_run(run, data, edit_model=edit_for(variant))
+    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
+    parser.add_argument("--variants", nargs="+", type=_variant, default=list(EDITS),
+                        help=f"edits {list(EDITS)}, or several joined by '+' (applied in that order)")
+    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. attn_mult=0.5,1,2,4")
+    parser.add_argument("--widths", type=int, nargs="+", default=[64, 256])
+    parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-6.0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--out", default="docs/llama_ablation/attn_mult.jsonl")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    args = parser.parse_args()
+    done = results.finished_keys(args.out)
+    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
+    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams)
+            if f"variant={job[0]}|{job[1].key()}" not in done]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    train_jobs(_train, todo, args.data, args.out, args.workers)
+    if args.report:
+        print_report(args.out, [], args.report)
+
+
+if __name__ == "__main__":
+    main()

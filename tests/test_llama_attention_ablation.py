@@ -1,0 +1,80 @@
+"""The Llama attention ablation (benchmarks/llama_attention_ablation.py): its edits do what its docstring and the
+README say they do."""
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import llama_attention_ablation as ablation  # noqa: E402
+
+RUN = RunConfig(arch="llama", param="mup", width=64, log2_lr=-6, seed=0, base_width=32, steps=2, batch_size=2,
+                seq_len=8, vocab_size=64, eval_batches=1)
+
+
+def _model(variant=None, run=RUN):
+    torch.manual_seed(0)
+    model = build_model(run)
+    if variant:
+        ablation.edit_for(variant)(model, run)
+    return model
+
+
+def _last_logits_after_shuffling_the_prefix(model):
+    """The last position's logits for a sequence and for the same sequence with its prefix reversed."""
+    for layer in model.model.layers:  # attention far from uniform, so that the order could show
+        torch.nn.init.normal_(layer.self_attn.q_proj.weight, std=0.5)
+        torch.nn.init.normal_(layer.self_attn.k_proj.weight, std=0.5)
+    ids = torch.randint(0, RUN.vocab_size, (1, RUN.seq_len))
+    shuffled = torch.cat([ids[:, :-1].flip(1), ids[:, -1:]], dim=1)
+    with torch.no_grad():
+        return model(input_ids=ids).logits[0, -1], model(input_ids=shuffled).logits[0, -1]
+
+
+def test_no_rope_leaves_only_the_causal_mask_as_a_position_signal():
+    one_layer = dataclasses.replace(RUN, n_layer=1)  # deeper, each prefix token's own prefix changes with the order
+    plain, shuffled = _last_logits_after_shuffling_the_prefix(_model("no_rope", one_layer))
+    assert torch.allclose(plain, shuffled, atol=1e-5)  # the last token sees its prefix as a set
+    plain, shuffled = _last_logits_after_shuffling_the_prefix(_model(None, one_layer))
+    assert not torch.allclose(plain, shuffled, atol=1e-3)  # with RoPE it sees the order
+
+
+def _train_two_steps(model):
+    optimizer = make_optimizer(model, RUN)
+    ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
+    for _ in range(2):
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
+def test_learned_positions_are_a_trained_input_weight_that_restores_order():
+    model = _model("no_rope+learned_positions")
+    table = model.model.embed_tokens.position_table.weight
+    assert table.shape == (model.config.max_position_embeddings, RUN.width)
+    assert table.infshape.ninf() == 1 and table.infshape[1].base_dim == RUN.base_width  # muP: an input weight
+    assert table.std().item() == pytest.approx(model.config.initializer_range, rel=0.05)
+    plain, shuffled = _last_logits_after_shuffling_the_prefix(model)
+    assert not torch.allclose(plain, shuffled, atol=1e-3)
+    before = table.detach().clone()
+    _train_two_steps(model)
+    assert not torch.equal(before, table)  # in the optimizer, trained
+
+
+def test_gelu_mlp_is_ungated_and_up_proj_is_gone():
+    model = _model("gelu_mlp")
+    mlp = model.model.layers[0].mlp
+    assert not any("up_proj" in name for name, _ in model.named_parameters())
+    x = torch.randn(2, 3, RUN.width)
+    expected = mlp.down_proj(torch.nn.functional.gelu(mlp.gate_proj(x), approximate="tanh"))
+    assert torch.allclose(mlp(x), expected)
+    _train_two_steps(model)  # trains without the removed map
+
+
+def test_a_misspelt_edit_is_named():
+    with pytest.raises(Exception, match="no_rpe"):
+        ablation._variant("no_rpe+gelu_mlp")

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
+
+from cases import seed_means
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import llama_attention_ablation as ablation  # noqa: E402
@@ -78,3 +81,20 @@ def test_gelu_mlp_is_ungated_and_up_proj_is_gone():
 def test_a_misspelt_edit_is_named():
     with pytest.raises(Exception, match="no_rpe"):
         ablation._variant("no_rpe+gelu_mlp")
+
+
+def test_committed_no_rope_ablation_matches_the_readme():
+    """Without RoPE Llama's attention multiplier still drifts: x1 at width 64 -> x8 (the grid's edge) at 256."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "llama_ablation" / "attn_mult.jsonl")
+    assert len(records) == 28 and {r["variant"] for r in records} == {"no_rope"}
+    assert {r["steps"] for r in records} == {1200} and {r["log2_lr"] for r in records} == {-6}
+    runs = [{k: v for k, v in r.items() if k != "variant"} for r in records]
+    s = sw.analyze(runs)["llama mup attn_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 0, [0, 0]), (256, 3, [3, 2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-0.22, 3.0]
+    assert s["optimum_shift_steps"] == 3 and round(s["transfer_gap"], 3) == 0.028
+    means = seed_means(records, "width", "attn_mult")
+    values = (0.125, 0.25, 0.5, 1, 2, 4, 8)
+    assert [means[(64, m)] for m in values] == [4.336, 4.337, 4.34, 4.335, 4.347, 4.352, 4.385]
+    assert [means[(256, m)] for m in values] == [4.268, 4.264, 4.26, 4.253, 4.25, 4.228, 4.226]

@@ -38,14 +38,14 @@ its ``output_mult`` grid at that LR, at width 64 and 512. ``--report`` analyses 
         --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out docs/bert_ablation/block_output_mult.jsonl \
         --report docs/bert_ablation/block_output_mult.png
 """
-import argparse
-from pathlib import Path
+import functools
 
 import torch
 from torch import nn
 
-from mutransformers.sweep import Sweep, results, train
-from optimizer_ablation import print_report, protocol, train_jobs  # this folder is on sys.path when run
+from mutransformers.sweep import Sweep
+from optimizer_ablation import (  # this folder is on sys.path when run
+    grid_values, model_edit, model_edit_parser, print_report, protocol, train_edited, train_jobs, unfinished)
 
 
 def _normed_first_input(module, args, kwargs):
@@ -164,21 +164,7 @@ EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": 
          "zero_init_positions": zero_init_positions}
 
 
-def edit_for(variant: str):
-    """The edit a variant names; ``a+b`` applies a, then b."""
-    edits = [EDITS[name] for name in variant.split("+")]
-
-    def edit(model, run):
-        for one in edits:
-            one(model, run)
-    return edit
-
-
-def _variant(name: str) -> str:
-    unknown = [part for part in name.split("+") if part not in EDITS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown edit {unknown}; the edits are {list(EDITS)}, joined by '+'")
-    return name
+edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b
 
 
 def runs(variants, widths, log2_lrs, seeds, hparams, params=("mup",)) -> list:
@@ -190,31 +176,17 @@ def runs(variants, widths, log2_lrs, seeds, hparams, params=("mup",)) -> list:
     return [(variant, run) for run in ordered for variant in variants]
 
 
-def _train(job):
-    (variant, run), data = job
-    record = train.train_run(run, data, edit_model=edit_for(variant))
-    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+_train = functools.partial(train_edited, EDITS)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--variants", nargs="+", type=_variant, default=list(EDITS),
-                        help=f"edits {list(EDITS)}, or several joined by '+' (applied in that order)")
-    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. output_mult=1,2,4,8")
-    parser.add_argument("--widths", type=int, nargs="+", default=[64, 512])
-    parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-9.0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 512], log2_lrs=[-9.0],
+                               grid_example="output_mult=1,2,4,8", out="docs/bert_ablation/block_output_mult.jsonl")
     parser.add_argument("--params", nargs="+", default=["mup"], choices=["mup", "sp"],
                         help="sp: transformers' BERT with the same edit")
-    parser.add_argument("--out", default="docs/bert_ablation/block_output_mult.jsonl")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
     args = parser.parse_args()
-    done = results.finished_keys(args.out)
-    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
-    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams, args.params)
-            if f"variant={job[0]}|{job[1].key()}" not in done]
+    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid), args.params)
+    todo = unfinished(jobs, args.out)
     train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:
         print_report(args.out, [], args.report)

@@ -22,15 +22,16 @@ appended to the JSONL file and skipped when run again.
         --widths 64 256 --grid attn_mult=0.25,0.5,1,2,4,8,16 --seeds 0 1 \
         --out docs/llama_ablation/attn_mult.jsonl --report docs/llama_ablation/attn_mult.png
 """
-import argparse
+import functools
 from pathlib import Path
 
 import torch
 from mup.infshape import InfDim, InfShape
 from torch import nn
 
-from mutransformers.sweep import Sweep, results, train
-from optimizer_ablation import print_report, train_jobs  # this folder is on sys.path when run
+from mutransformers.sweep import Sweep
+from optimizer_ablation import (  # this folder is on sys.path when run
+    grid_values, model_edit, model_edit_parser, print_report, train_edited, train_jobs, unfinished)
 
 # the 1200-step attention-multiplier protocol of docs/hp_transfer_{gpt2,llama}_attn_long.*
 PROTOCOL = {"steps": 1200, "batch_size": 16, "seq_len": 64}
@@ -71,21 +72,7 @@ def gelu_mlp(model, run):
 EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp}
 
 
-def edit_for(variant: str):
-    """The edit a variant names; ``a+b`` applies a, then b."""
-    edits = [EDITS[name] for name in variant.split("+")]
-
-    def edit(model, run):
-        for one in edits:
-            one(model, run)
-    return edit
-
-
-def _variant(name: str) -> str:
-    unknown = [part for part in name.split("+") if part not in EDITS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown edit {unknown}; the edits are {list(EDITS)}, joined by '+'")
-    return name
+edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b
 
 
 def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
@@ -96,29 +83,15 @@ def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
     return [(variant, run) for run in ordered for variant in variants]
 
 
-def _train(job):
-    (variant, run), data = job
-    record = train.train_run(run, data, edit_model=edit_for(variant))
-    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+_train = functools.partial(train_edited, EDITS)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--variants", nargs="+", type=_variant, default=list(EDITS),
-                        help=f"edits {list(EDITS)}, or several joined by '+' (applied in that order)")
-    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. attn_mult=0.5,1,2,4")
-    parser.add_argument("--widths", type=int, nargs="+", default=[64, 256])
-    parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-6.0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--out", default="docs/llama_ablation/attn_mult.jsonl")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 256], log2_lrs=[-6.0],
+                               grid_example="attn_mult=0.5,1,2,4", out="docs/llama_ablation/attn_mult.jsonl")
     args = parser.parse_args()
-    done = results.finished_keys(args.out)
-    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
-    todo = [job for job in runs(args.variants, args.widths, args.log2_lrs, args.seeds, hparams)
-            if f"variant={job[0]}|{job[1].key()}" not in done]
+    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
+    todo = unfinished(jobs, args.out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:

@@ -88,10 +88,67 @@ def runs(arch, widths, log2_lrs, seeds, hparams=None) -> list:
     return [(variant, run) for variant in EDITS for run in sweep.runs() if run.width in widths]
 
 
+def labelled(variant: str, record: dict) -> dict:
+    """A sweep run's record as an ablation's: the variant's name added to the record and its key."""
+    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+
+
 def _train(job):
     (variant, run), data = job
-    record = train.train_run(run, data, edit_optimizer=EDITS[variant])
-    return {**record, "variant": variant, "key": f"variant={variant}|{record['key']}"}
+    return labelled(variant, train.train_run(run, data, edit_optimizer=EDITS[variant]))
+
+
+def model_edit(edits: dict, variant: str):
+    """The model edit ``variant`` names in ``edits`` (the model-edit ablations); ``a+b`` applies a, then b."""
+    chosen = [edits[name] for name in variant.split("+")]
+
+    def edit(model, run):
+        for one in chosen:
+            one(model, run)
+    return edit
+
+
+def variant_checker(edits: dict):
+    """An argparse type for a variant of ``edits`` (several joined by '+') that names a misspelt edit."""
+    def check(name: str) -> str:
+        unknown = [part for part in name.split("+") if part not in edits]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown edit {unknown}; the edits are {list(edits)}, joined by '+'")
+        return name
+    return check
+
+
+def train_edited(edits: dict, job) -> dict:
+    """Trains one ``((variant, run), data)`` job with the model edit ``variant`` names in ``edits``."""
+    (variant, run), data = job
+    return labelled(variant, train.train_run(run, data, edit_model=model_edit(edits, variant)))
+
+
+def model_edit_parser(description: str, edits: dict, *, widths, log2_lrs, grid_example, out):
+    """The command line of a model-edit ablation (bert_block_ablation, llama_attention_ablation)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
+    parser.add_argument("--variants", nargs="+", type=variant_checker(edits), default=list(edits),
+                        help=f"edits {list(edits)}, or several joined by '+' (applied in that order)")
+    parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help=f"e.g. {grid_example}")
+    parser.add_argument("--widths", type=int, nargs="+", default=widths)
+    parser.add_argument("--log2-lrs", type=float, nargs="+", default=log2_lrs)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    return parser
+
+
+def grid_values(grid: list) -> dict:
+    """``["output_mult=1,2"]`` -> ``{"output_mult": [1.0, 2.0]}`` (the ablations' --grid)."""
+    return {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in grid)}
+
+
+def unfinished(jobs: list, out) -> list:
+    """The ``(variant, run)`` jobs whose record is not in ``out`` yet."""
+    done = results.finished_keys(out)
+    return [job for job in jobs if f"variant={job[0]}|{job[1].key()}" not in done]
 
 
 def report(out, others, figure: Path) -> dict:
@@ -147,10 +204,8 @@ def main():
     parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
     parser.add_argument("--with", dest="others", nargs="*", default=[], help="results files holding the base width")
     args = parser.parse_args()
-    done = results.finished_keys(args.out)
-    hparams = {name: [float(v) for v in values.split(",")] for name, _, values in (g.partition("=") for g in args.grid)}
-    todo = [job for job in runs(args.arch, args.widths, args.log2_lrs, args.seeds, hparams)
-            if job[0] in args.variants and f"variant={job[0]}|{job[1].key()}" not in done]
+    jobs = runs(args.arch, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
+    todo = unfinished([job for job in jobs if job[0] in args.variants], args.out)
     train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:
         print_report(args.out, args.others, args.report)

@@ -3,6 +3,7 @@ import torch
 import transformers
 
 import mutransformers as mt
+from mutransformers.sweep.train import make_optimizer
 
 VOCAB, BATCH, SEQ, CHOICES = 64, 2, 8, 3
 
@@ -308,3 +309,13 @@ def seed_means(records, *fields) -> dict:
     for r in records:
         losses.setdefault(tuple(r[f] for f in fields), []).append(r["eval_loss"])
     return {key: round(sum(v) / len(v), 3) for key, v in losses.items()}
+
+
+def train_two_steps(model, run):
+    """Two optimizer steps of ``run``'s optimizer on one random batch (does an edited model still train?)."""
+    optimizer = make_optimizer(model, run)
+    ids = torch.randint(0, run.vocab_size, (2, run.seq_len))
+    for _ in range(2):
+        model(input_ids=ids, labels=ids).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()

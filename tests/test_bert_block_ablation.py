@@ -10,10 +10,11 @@ import torch
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
 
-from cases import seed_means
+from cases import seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import bert_block_ablation as ablation  # noqa: E402
+from optimizer_ablation import variant_checker  # noqa: E402
 
 RUN = RunConfig(arch="bert", param="mup", width=64, log2_lr=-8, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1)
@@ -68,18 +69,9 @@ def test_rope_positions_make_attention_scores_depend_on_the_offset_only():
     assert not torch.allclose(model(input_ids=ids.flip(1)).logits.flip(1), logits, atol=1e-4)  # order matters
 
 
-def _train_two_steps(model):
-    optimizer = make_optimizer(model, RUN)
-    ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
-    for _ in range(2):
-        model(input_ids=ids, labels=ids).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-
-
 def test_no_block_biases_stay_zero_through_training_steps():
     model = _model(ablation.no_block_biases)
-    _train_two_steps(model)
+    train_two_steps(model, RUN)
     layer = model.bert.encoder.layer[0]
     assert not layer.attention.self.query.bias.any() and not layer.output.dense.bias.any()
     assert layer.output.LayerNorm.bias.any()  # the norms keep theirs
@@ -87,7 +79,7 @@ def test_no_block_biases_stay_zero_through_training_steps():
 
 def test_removing_every_bias_leaves_only_the_decoders_as_in_modernbert():
     model = _model(ablation.edit_for("no_block_biases+no_norm_biases+no_head_bias+no_token_type"))
-    _train_two_steps(model)
+    train_two_steps(model, RUN)
     trained_biases = [n for n, p in model.named_parameters() if n.endswith("bias") and p.requires_grad]
     assert trained_biases == ["cls.predictions.bias"]
     assert not model.cls.predictions.transform.dense.bias.any()
@@ -101,7 +93,7 @@ def test_edits_combine_and_a_misspelt_one_is_named():
     positions = model.bert.embeddings.position_embeddings.weight
     assert positions.requires_grad and not positions.any()  # zeroed, still learned
     with pytest.raises(Exception, match="pre_lm"):
-        ablation._variant("pre_lm+rope_positions")
+        variant_checker(ablation.EDITS)("pre_lm+rope_positions")
 
 
 def test_glu_mlp_gates_the_mlp_with_a_new_trained_map_drawn_like_its_input():
@@ -113,7 +105,7 @@ def test_glu_mlp_gates_the_mlp_with_a_new_trained_map_drawn_like_its_input():
     x = torch.randn(2, 3, RUN.width)
     assert torch.allclose(intermediate(x), intermediate.intermediate_act_fn(dense(x)) * gate(x))
     before = gate.weight.detach().clone()
-    _train_two_steps(model)
+    train_two_steps(model, RUN)
     assert not torch.equal(before, gate.weight)  # in the optimizer, trained
     assert _model(ablation.glu_mlp).bert.encoder.layer[0].intermediate.gate.bias.requires_grad  # biased as dense is
 

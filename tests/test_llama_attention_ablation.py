@@ -8,12 +8,13 @@ import pytest
 import torch
 
 from mutransformers import sweep as sw
-from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
+from mutransformers.sweep.train import RunConfig, build_model
 
-from cases import seed_means
+from cases import seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import llama_attention_ablation as ablation  # noqa: E402
+from optimizer_ablation import variant_checker  # noqa: E402
 
 RUN = RunConfig(arch="llama", param="mup", width=64, log2_lr=-6, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1)
@@ -46,15 +47,6 @@ def test_no_rope_leaves_only_the_causal_mask_as_a_position_signal():
     assert not torch.allclose(plain, shuffled, atol=1e-3)  # with RoPE it sees the order
 
 
-def _train_two_steps(model):
-    optimizer = make_optimizer(model, RUN)
-    ids = torch.randint(0, RUN.vocab_size, (2, RUN.seq_len))
-    for _ in range(2):
-        model(input_ids=ids, labels=ids).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-
-
 def test_learned_positions_are_a_trained_input_weight_that_restores_order():
     model = _model("no_rope+learned_positions")
     table = model.model.embed_tokens.position_table.weight
@@ -64,7 +56,7 @@ def test_learned_positions_are_a_trained_input_weight_that_restores_order():
     plain, shuffled = _last_logits_after_shuffling_the_prefix(model)
     assert not torch.allclose(plain, shuffled, atol=1e-3)
     before = table.detach().clone()
-    _train_two_steps(model)
+    train_two_steps(model, RUN)
     assert not torch.equal(before, table)  # in the optimizer, trained
 
 
@@ -75,12 +67,12 @@ def test_gelu_mlp_is_ungated_and_up_proj_is_gone():
     x = torch.randn(2, 3, RUN.width)
     expected = mlp.down_proj(torch.nn.functional.gelu(mlp.gate_proj(x), approximate="tanh"))
     assert torch.allclose(mlp(x), expected)
-    _train_two_steps(model)  # trains without the removed map
+    train_two_steps(model, RUN)  # trains without the removed map
 
 
 def test_a_misspelt_edit_is_named():
     with pytest.raises(Exception, match="no_rpe"):
-        ablation._variant("no_rpe+gelu_mlp")
+        variant_checker(ablation.EDITS)("no_rpe+gelu_mlp")
 
 
 def test_committed_no_rope_ablation_matches_the_readme():

@@ -831,6 +831,26 @@ def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
     assert [means[(256, m)] for m in values] == [4.1, 4.059, 4.037, 4.023, 4.032, 4.065, 4.064, 4.1]
 
 
+def test_committed_llama_lr_with_a_zero_query_matches_the_readme():
+    """Llama's LR with the query zero-initialized (300 steps, widths 64-256): the optimum holds at -7 (-6 within
+    0.007 nats at every width), as its LR held at -6 as built, at the same or lower loss."""
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    records = sw.load(docs / "lr_transfer_llama_qzi.jsonl")
+    assert len(records) == 30 and not any(r["diverged"] for r in records)
+    assert {r["config_set"] for r in records} == {"query_zero_init=true"} and {r["steps"] for r in records} == {300}
+    s = sw.analyze(records)["llama mup log2_lr"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -7, [-7, -6]), (128, -7, [-7, -6]), (256, -7, [-7, -7])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-6.55, -6.53, -6.56]
+    assert s["optimum_shift_steps"] == 0 and round(s["transfer_gap"], 3) == 0.0 and s["wider_better_near_optimum"]
+    means = seed_means(records, "width", "log2_lr")
+    assert [means[(64, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.716, 4.58, 4.587, 4.674, 4.88]
+    assert [means[(128, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.6, 4.471, 4.476, 4.536, 4.996]
+    assert [means[(256, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.509, 4.401, 4.408, 4.514, 4.993]
+    built = seed_means([r for r in sw.load(docs / "lr_transfer_llama.jsonl") if r["param"] == "mup"], "width", "log2_lr")
+    assert [built[(w, -6)] for w in (64, 128, 256)] == [4.579, 4.474, 4.408]  # as built, its optimum
+
+
 def test_committed_modernbert_experiment_matches_the_readme():
     """ModernBERT masked LM, 2 seeds, widths 64-512: muP's optimum stays at -8 (transfer gap 0), SP's moves 3 steps;
     1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""

@@ -21,7 +21,9 @@ embeddings follow u-muP's rule (``--arch llama --grid input_mult=...``)?
   lr / width_mult, so that every LR equals SP's at 2^-12 and only init and multipliers differ from SP.
 
 At the base width (64) every variant is the baseline (width_mult 1), so only wider runs are worth training.
-Resumable: finished runs are appended to the JSONL file and skipped when run again.
+Resumable: finished runs are appended to the JSONL file and skipped when run again. The model-edit ablations
+(bert_block_ablation.py, llama_attention_ablation.py) share this module's machinery: protocol, variant records,
+command line, resume, pool and report.
 
     python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 \
         --out docs/bert_ablation/optimizer.jsonl

@@ -785,20 +785,20 @@ def test_committed_long_attn_mult_probe_matches_the_readme():
 
 def test_committed_long_llama_attn_mult_probe_matches_the_readme():
     """Llama's attention multiplier at 1200 steps: the optimum moves from x1/4 at widths 64 and 128 to x4 at 256,
-    4 grid steps, costing 0.063 nats: unlike GPT-2's, the drift does not fade with time."""
+    4 grid steps, costing 0.076 nats (3 seeds): unlike GPT-2's, the drift does not fade with time."""
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama_attn_long.jsonl")
-    assert len(records) == 48 and {r["steps"] for r in records} == {1200}
+    assert len(records) == 72 and {r["steps"] for r in records} == {1200}
     s = sw.analyze(records)["llama mup attn_mult"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -2, [-2, -2]), (128, -2, [3, -3]), (256, 2, [2, 0])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-2.01, -2.34, 1.63]
+        (64, -2, [-2, -2, -3]), (128, -2, [3, -3, 3]), (256, 2, [2, 0, 2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-2.25, -2.16, 1.73]
     assert s["optimum_shift_steps"] == 4 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.063 and round(s["seed_spread_at_optimum"], 3) == 0.022
+    assert round(s["transfer_gap"], 3) == 0.076 and round(s["seed_spread_at_optimum"], 3) == 0.027
     means = seed_means(records, "width", "attn_mult")
     values = (0.125, 0.25, 0.5, 1, 2, 4, 8, 16)
-    assert [means[(64, m)] for m in values] == [4.242, 4.237, 4.242, 4.255, 4.284, 4.31, 4.377, 4.698]
-    assert [means[(128, m)] for m in values] == [4.168, 4.166, 4.177, 4.179, 4.189, 4.206, 4.188, 4.436]
-    assert [means[(256, m)] for m in values] == [4.113, 4.083, 4.059, 4.046, 4.023, 4.02, 4.04, 4.308]
+    assert [means[(64, m)] for m in values] == [4.238, 4.237, 4.241, 4.252, 4.279, 4.307, 4.379, 4.662]
+    assert [means[(128, m)] for m in values] == [4.164, 4.159, 4.168, 4.177, 4.188, 4.202, 4.168, 4.424]
+    assert [means[(256, m)] for m in values] == [4.112, 4.092, 4.064, 4.052, 4.024, 4.016, 4.043, 4.299]
 
 
 def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
@@ -809,7 +809,7 @@ def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
     records = sw.load(docs / "hp_transfer_llama_attn_qzi.jsonl")
     assert len(records) == 72 and {r["config_set"] for r in records} == {"query_zero_init=true"}
     first_two = [r for r in records if r["seed"] in (0, 1)]
-    as_built = {r["key"].replace("|config_set=query_zero_init=true", "") for r in first_two}
+    as_built = {r["key"].replace("|config_set=query_zero_init=true", "") for r in records}
     assert as_built == {r["key"] for r in sw.load(docs / "hp_transfer_llama_attn_long.jsonl")}  # the same runs
     two = sw.analyze(first_two)["llama mup attn_mult"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in two["widths"]] == [

@@ -802,9 +802,9 @@ def test_committed_long_llama_attn_mult_probe_matches_the_readme():
 
 
 def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
-    """The same runs with the query zero-initialized (TP V App. D.2), plus a third seed: on seeds 0 and 1 (as the
-    runs as built) the optimum moves one step (x1/4 -> x1/2 -> x1/2, 0.019 nats); on three seeds two steps (x1/4 ->
-    x1/4 -> x1, 0.037 nats); as built, four (0.063)."""
+    """The same 72 runs with the query zero-initialized (TP V App. D.2): on seeds 0 and 1 alone the optimum moves one
+    step (x1/4 -> x1/2 -> x1/2, 0.019 nats); on all three seeds two (x1/4 -> x1/4 -> x1, 0.037 nats); as built, four
+    (0.076)."""
     docs = Path(__file__).resolve().parents[1] / "docs"
     records = sw.load(docs / "hp_transfer_llama_attn_qzi.jsonl")
     assert len(records) == 72 and {r["config_set"] for r in records} == {"query_zero_init=true"}

@@ -22,6 +22,7 @@ import math
 import multiprocessing
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +98,20 @@ def parse_space(texts) -> dict:
     return space
 
 
+# measured in docs/llama_ablation/ (README: "The cause: the untied readout")
+ATTN_MULT_DRIFT = (
+    "--search attn_mult on a target whose readout is untied and randomly initialized: such a readout makes the "
+    "attention multiplier's optimum drift with width (measured at 1200 steps, widths 64 -> 256: Llama x1/4 -> x4, "
+    "GPT-2 untied x2 -> x8), while a tied or zero-initialized readout keeps it within one grid step. Set "
+    "tie_word_embeddings=true or readout_zero_init=true in the target (both proxy and target get it), or leave "
+    "attn_mult out of the search.")
+
+
+def has_random_untied_readout(config) -> bool:
+    """An LM head with its own weight, drawn at random (not ``readout_zero_init``)."""
+    return not getattr(config, "tie_word_embeddings", True) and not getattr(config, "readout_zero_init", False)
+
+
 @dataclass
 class Tune:
     target: str
@@ -122,6 +137,8 @@ class Tune:
         if "init_std" in self.space and families.ARCHS[self.arch].init_std_field is None:
             raise MuPError(f"{self.arch} has no init std field (its init is fan-in scaled already): search "
                            "init_std on the other architectures.")
+        if "attn_mult" in self.space and has_random_untied_readout(self.target_config):
+            warnings.warn(ATTN_MULT_DRIFT, UserWarning, stacklevel=2)
 
     # -- files ------------------------------------------------------------------------------
     @property

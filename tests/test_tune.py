@@ -1,5 +1,6 @@
 """μTransfer on a user's own model and data: targets, the proxy, corpora, `tune` and `train`."""
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,24 @@ def _tune(target_json, text_folder, out, **kw):
     return Tune(target=str(target_json), proxy_width=64, corpus=Corpus(str(text_folder), vocab_size=512),
                 space=parse_space(kw.pop("search", ["log2_lr=-8:-6", "output_mult=0.5,2"])), out=str(out),
                 run_fields=TRIAL, **kw)
+
+
+@pytest.mark.parametrize("fields, search, warned", [
+    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], True),
+    ({"tie_word_embeddings": False, "readout_zero_init": True}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], False),
+    ({}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], False),  # GPT-2 ties its readout by default
+    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "output_mult=0.5,2"], False)])
+def test_searching_attn_mult_under_an_untied_random_readout_is_warned(text_folder, tmp_path, fields, search, warned):
+    """Measured (docs/llama_ablation/): an untied, randomly drawn readout makes attn_mult's optimum drift with width."""
+    target = tmp_path / "target.json"
+    target.write_text(json.dumps({**TINY_GPT2, **fields}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _tune(target, text_folder, tmp_path / "tuned", search=search)
+    drift = [w for w in caught if "attn_mult out of the search" in str(w.message)]
+    assert len(drift) == (1 if warned else 0)
+    if warned:
+        assert "tie_word_embeddings=true or readout_zero_init=true" in str(drift[0].message)
 
 
 def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_json, text_folder, tmp_path):

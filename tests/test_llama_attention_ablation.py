@@ -90,3 +90,74 @@ def test_committed_no_rope_ablation_matches_the_readme():
     values = (0.125, 0.25, 0.5, 1, 2, 4, 8)
     assert [means[(64, m)] for m in values] == [4.336, 4.337, 4.34, 4.335, 4.347, 4.352, 4.385]
     assert [means[(256, m)] for m in values] == [4.268, 4.264, 4.26, 4.253, 4.25, 4.228, 4.226]
+
+
+def _attn_mult_analysis(name, n_runs, config_set, grid):
+    """A committed attention-multiplier ablation (docs/llama_ablation/NAME.jsonl, run by ``sweep --set``): its runs,
+    their analysis and seed means by (width, attn_mult)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "llama_ablation" / f"{name}.jsonl")
+    assert len(records) == n_runs and not any(r["diverged"] for r in records)
+    assert {r["config_set"] for r in records} == {config_set} and {r["steps"] for r in records} == {1200}
+    assert sorted({r["attn_mult"] for r in records}) == list(grid) and {r["seed"] for r in records} == {0, 1}
+    (analysis,) = sw.analyze(records).values()
+    return analysis, seed_means(records, "width", "attn_mult")
+
+
+LLAMA_GRID = (0.125, 0.25, 0.5, 1, 2, 4, 8)
+
+
+def test_committed_tied_llama_readout_matches_the_readme():
+    """Llama with its readout tied to the embedding (as GPT-2's is): width 64's attention multiplier costs width 256
+    0.014 nats (as built 0.076), within the seed spread, though the argmin wanders over the flat bottom."""
+    s, means = _attn_mult_analysis("attn_mult_tied", 42, "tie_word_embeddings=true", LLAMA_GRID)
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -3, [-1, -3]), (128, 0, [1, -1]), (256, -2, [-2, -2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.19, -1.83]
+    assert s["optimum_shift_steps"] == 3 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.014 and round(s["seed_spread_at_optimum"], 3) == 0.022
+    assert [means[(64, m)] for m in LLAMA_GRID] == [4.217, 4.226, 4.217, 4.26, 4.279, 4.314, 4.37]
+    assert [means[(128, m)] for m in LLAMA_GRID] == [4.102, 4.054, 4.056, 4.045, 4.05, 4.078, 4.168]
+    assert [means[(256, m)] for m in LLAMA_GRID] == [3.968, 3.954, 3.961, 3.966, 3.958, 3.989, 4.018]
+
+
+def test_committed_untied_gpt2_readout_matches_the_readme():
+    """GPT-2 with its readout untied: its attention multiplier's optimum climbs x2 -> x8 (2 steps, 0.021 nats), where
+    tied it holds at x4 (docs/hp_transfer_gpt2_attn_long.jsonl)."""
+    s, means = _attn_mult_analysis("gpt2_attn_mult_untied", 28, "tie_word_embeddings=false",
+                                   (0.25, 0.5, 1, 2, 4, 8, 16))
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 1, [1, 2]), (256, 3, [3, 3])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [0.8, 2.72]
+    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.021 and round(s["seed_spread_at_optimum"], 3) == 0.002
+    values = (0.25, 0.5, 1, 2, 4, 8, 16)
+    assert [means[(64, m)] for m in values] == [4.291, 4.283, 4.279, 4.278, 4.279, 4.288, 4.33]
+    assert [means[(256, m)] for m in values] == [4.081, 4.07, 4.057, 4.052, 4.039, 4.031, 4.058]
+
+
+def test_committed_llama_lr_with_a_zero_readout_matches_the_readme():
+    """Llama's LR with the readout zero-initialized (300 steps, x1): it does not transfer (2 steps, wider not better
+    at -7 and -6) and trains 0.6-0.75 nats worse than as built."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_llama_readout0.jsonl")
+    assert len(records) == 30 and not any(r["diverged"] for r in records)
+    assert {r["config_set"] for r in records} == {"readout_zero_init=true"} and {r["steps"] for r in records} == {300}
+    s = sw.analyze(records)["llama mup log2_lr"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -7, [-6, -7]), (128, -6, [-6, -7]), (256, -8, [-8, -8])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-6.81, -6.41, -8.0]
+    assert s["optimum_shift_steps"] == 2 and not s["wider_better_near_optimum"]
+    assert [round(r["best_loss"], 3) for r in s["widths"]] == [5.177, 5.156, 5.155]
+
+
+def test_committed_zero_readout_llama_matches_the_readme():
+    """Llama with its readout zero-initialized (TP V App. D.2): the attention multiplier holds (x1/2 -> x1/2 -> x1/4,
+    1 step, 0.006 nats), but the default x1 trains 0.13-0.20 nats worse than x1/2 at every width."""
+    s, means = _attn_mult_analysis("attn_mult_readout0", 42, "readout_zero_init=true", LLAMA_GRID)
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -1, [-1, -1]), (128, -1, [-1, -1]), (256, -2, [-2, -1])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-1.32, -1.4, -1.68]
+    assert s["optimum_shift_steps"] == 1 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.006 and round(s["seed_spread_at_optimum"], 3) == 0.022
+    assert [means[(64, m)] for m in LLAMA_GRID] == [4.239, 4.261, 4.232, 4.363, 4.465, 4.57, 4.741]
+    assert [means[(128, m)] for m in LLAMA_GRID] == [4.175, 4.135, 4.113, 4.317, 4.43, 4.475, 4.53]
+    assert [means[(256, m)] for m in LLAMA_GRID] == [4.075, 4.049, 4.055, 4.196, 4.329, 4.406, 4.516]

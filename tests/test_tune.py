@@ -220,7 +220,7 @@ def test_searching_attn_mult_under_an_untied_random_readout_is_warned(text_folde
     drift = [w for w in caught if "attn_mult out of the search" in str(w.message)]
     assert len(drift) == (1 if warned else 0)
     if warned:
-        assert "tie_word_embeddings=true or readout_zero_init=true" in str(drift[0].message)
+        assert "Set tie_word_embeddings=true in the target" in str(drift[0].message)
 
 
 def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_json, text_folder, tmp_path):

@@ -102,9 +102,9 @@ def parse_space(texts) -> dict:
 ATTN_MULT_DRIFT = (
     "--search attn_mult on a target whose readout is untied and randomly initialized: such a readout makes the "
     "attention multiplier's optimum drift with width (measured at 1200 steps, widths 64 -> 256: Llama x1/4 -> x4, "
-    "GPT-2 untied x2 -> x8), while a tied readout keeps it within one grid step (a zero-initialized one too, but it "
-    "trains far worse at the default multipliers). Set tie_word_embeddings=true in the target, or leave attn_mult "
-    "out of the search.")
+    "GPT-2 untied x2 -> x8); tied, Llama's width-64 optimum costs 0.016 nats at width 256 (untied 0.076), below the "
+    "seed spread (a zero-initialized readout holds it too, but trains far worse at the default multipliers). Set "
+    "tie_word_embeddings=true in the target, or leave attn_mult out of the search.")
 
 
 def has_random_untied_readout(config) -> bool:

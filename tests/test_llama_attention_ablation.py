@@ -92,13 +92,13 @@ def test_committed_no_rope_ablation_matches_the_readme():
     assert [means[(256, m)] for m in values] == [4.268, 4.264, 4.26, 4.253, 4.25, 4.228, 4.226]
 
 
-def _attn_mult_analysis(name, n_runs, config_set, grid):
+def _attn_mult_analysis(name, n_runs, config_set, grid, seeds=(0, 1)):
     """A committed attention-multiplier ablation (docs/llama_ablation/NAME.jsonl, run by ``sweep --set``): its runs,
     their analysis and seed means by (width, attn_mult)."""
     records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "llama_ablation" / f"{name}.jsonl")
     assert len(records) == n_runs and not any(r["diverged"] for r in records)
     assert {r["config_set"] for r in records} == {config_set} and {r["steps"] for r in records} == {1200}
-    assert sorted({r["attn_mult"] for r in records}) == list(grid) and {r["seed"] for r in records} == {0, 1}
+    assert sorted({r["attn_mult"] for r in records}) == list(grid) and {r["seed"] for r in records} == set(seeds)
     (analysis,) = sw.analyze(records).values()
     return analysis, seed_means(records, "width", "attn_mult")
 
@@ -107,17 +107,17 @@ LLAMA_GRID = (0.125, 0.25, 0.5, 1, 2, 4, 8)
 
 
 def test_committed_tied_llama_readout_matches_the_readme():
-    """Llama with its readout tied to the embedding (as GPT-2's is): width 64's attention multiplier costs width 256
-    0.014 nats (as built 0.076), within the seed spread, though the argmin wanders over the flat bottom."""
-    s, means = _attn_mult_analysis("attn_mult_tied", 42, "tie_word_embeddings=true", LLAMA_GRID)
+    """Llama with its readout tied to the embedding (as GPT-2's is), 3 seeds: width 64's attention multiplier costs
+    width 256 0.016 nats (as built 0.076), within the seed spread, though the argmin wanders over the flat bottom."""
+    s, means = _attn_mult_analysis("attn_mult_tied", 63, "tie_word_embeddings=true", LLAMA_GRID, seeds=(0, 1, 2))
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -3, [-1, -3]), (128, 0, [1, -1]), (256, -2, [-2, -2])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.19, -1.83]
+        (64, -3, [-1, -3, -3]), (128, 0, [1, -1, -3]), (256, -2, [-2, -2, -2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.39, -1.89]
     assert s["optimum_shift_steps"] == 3 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.014 and round(s["seed_spread_at_optimum"], 3) == 0.022
-    assert [means[(64, m)] for m in LLAMA_GRID] == [4.217, 4.226, 4.217, 4.26, 4.279, 4.314, 4.37]
-    assert [means[(128, m)] for m in LLAMA_GRID] == [4.102, 4.054, 4.056, 4.045, 4.05, 4.078, 4.168]
-    assert [means[(256, m)] for m in LLAMA_GRID] == [3.968, 3.954, 3.961, 3.966, 3.958, 3.989, 4.018]
+    assert round(s["transfer_gap"], 3) == 0.016 and round(s["seed_spread_at_optimum"], 3) == 0.037
+    assert [means[(64, m)] for m in LLAMA_GRID] == [4.21, 4.219, 4.225, 4.26, 4.279, 4.312, 4.375]
+    assert [means[(128, m)] for m in LLAMA_GRID] == [4.088, 4.06, 4.069, 4.054, 4.056, 4.074, 4.199]
+    assert [means[(256, m)] for m in LLAMA_GRID] == [3.967, 3.951, 3.961, 3.967, 3.96, 3.982, 4.015]
 
 
 def test_committed_untied_gpt2_readout_matches_the_readme():

@@ -3,6 +3,7 @@ import torch
 import transformers
 
 import mutransformers as mt
+from mutransformers import sweep as sw
 from mutransformers.sweep.train import make_optimizer
 
 VOCAB, BATCH, SEQ, CHOICES = 64, 2, 8, 3
@@ -319,3 +320,12 @@ def train_two_steps(model, run):
         model(input_ids=ids, labels=ids).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+
+
+def committed_set_sweep(path, n_runs, config_set, steps) -> list:
+    """The records of a committed ``sweep --set FIELD=VALUE`` result file, checked as every such file must be:
+    all its runs there, none diverged, all with that setting and that many steps."""
+    records = sw.load(path)
+    assert len(records) == n_runs and not any(r["diverged"] for r in records)
+    assert {r["config_set"] for r in records} == {config_set} and {r["steps"] for r in records} == {steps}
+    return records

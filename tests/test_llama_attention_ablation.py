@@ -10,12 +10,13 @@ import torch
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model
 
-from cases import seed_means, train_two_steps
+from cases import committed_set_sweep, seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import llama_attention_ablation as ablation  # noqa: E402
 from optimizer_ablation import variant_checker  # noqa: E402
 
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 RUN = RunConfig(arch="llama", param="mup", width=64, log2_lr=-6, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1)
 
@@ -77,7 +78,7 @@ def test_a_misspelt_edit_is_named():
 
 def test_committed_no_rope_ablation_matches_the_readme():
     """Without RoPE Llama's attention multiplier still drifts: x1 at width 64 -> x8 (the grid's edge) at 256."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "llama_ablation" / "attn_mult.jsonl")
+    records = sw.load(DOCS / "llama_ablation" / "attn_mult.jsonl")
     assert len(records) == 28 and {r["variant"] for r in records} == {"no_rope"}
     assert {r["steps"] for r in records} == {1200} and {r["log2_lr"] for r in records} == {-6}
     runs = [{k: v for k, v in r.items() if k != "variant"} for r in records]
@@ -95,9 +96,7 @@ def test_committed_no_rope_ablation_matches_the_readme():
 def _attn_mult_analysis(name, n_runs, config_set, grid, seeds=(0, 1)):
     """A committed attention-multiplier ablation (docs/llama_ablation/NAME.jsonl, run by ``sweep --set``): its runs,
     their analysis and seed means by (width, attn_mult)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "llama_ablation" / f"{name}.jsonl")
-    assert len(records) == n_runs and not any(r["diverged"] for r in records)
-    assert {r["config_set"] for r in records} == {config_set} and {r["steps"] for r in records} == {1200}
+    records = committed_set_sweep(DOCS / "llama_ablation" / f"{name}.jsonl", n_runs, config_set, 1200)
     assert sorted({r["attn_mult"] for r in records}) == list(grid) and {r["seed"] for r in records} == set(seeds)
     (analysis,) = sw.analyze(records).values()
     return analysis, seed_means(records, "width", "attn_mult")
@@ -138,9 +137,7 @@ def test_committed_untied_gpt2_readout_matches_the_readme():
 def test_committed_llama_lr_with_a_zero_readout_matches_the_readme():
     """Llama's LR with the readout zero-initialized (300 steps, x1): it does not transfer (2 steps, wider not better
     at -7 and -6) and trains 0.6-0.75 nats worse than as built."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_llama_readout0.jsonl")
-    assert len(records) == 30 and not any(r["diverged"] for r in records)
-    assert {r["config_set"] for r in records} == {"readout_zero_init=true"} and {r["steps"] for r in records} == {300}
+    records = committed_set_sweep(DOCS / "lr_transfer_llama_readout0.jsonl", 30, "readout_zero_init=true", 300)
     s = sw.analyze(records)["llama mup log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -7, [-6, -7]), (128, -6, [-6, -7]), (256, -8, [-8, -8])]

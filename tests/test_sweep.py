@@ -18,7 +18,7 @@ from mutransformers import sweep as sw
 from mutransformers.sweep import results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
 
-from cases import seed_means
+from cases import committed_set_sweep, seed_means
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
@@ -835,9 +835,7 @@ def test_committed_llama_lr_with_a_zero_query_matches_the_readme():
     """Llama's LR with the query zero-initialized (300 steps, widths 64-256): the optimum holds at -7 (-6 within
     0.007 nats at every width), as its LR held at -6 as built, at the same or lower loss."""
     docs = Path(__file__).resolve().parents[1] / "docs"
-    records = sw.load(docs / "lr_transfer_llama_qzi.jsonl")
-    assert len(records) == 30 and not any(r["diverged"] for r in records)
-    assert {r["config_set"] for r in records} == {"query_zero_init=true"} and {r["steps"] for r in records} == {300}
+    records = committed_set_sweep(docs / "lr_transfer_llama_qzi.jsonl", 30, "query_zero_init=true", 300)
     s = sw.analyze(records)["llama mup log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -7, [-7, -6]), (128, -7, [-7, -6]), (256, -7, [-7, -7])]

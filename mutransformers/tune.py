@@ -98,13 +98,15 @@ def parse_space(texts) -> dict:
     return space
 
 
-# measured in docs/llama_ablation/ (README: "The cause: the untied readout")
-ATTN_MULT_DRIFT = (
-    "--search attn_mult on a target whose readout is untied and randomly initialized: such a readout makes the "
-    "attention multiplier's optimum drift with width (measured at 1200 steps, widths 64 -> 256: Llama x1/4 -> x4, "
-    "GPT-2 untied x2 -> x8); tied, Llama's width-64 optimum costs 0.016 nats at width 256 (untied 0.076), below the "
-    "seed spread (a zero-initialized readout holds it too, but trains far worse at the default multipliers). Set "
-    "tie_word_embeddings=true in the target, or leave attn_mult out of the search.")
+# measured in docs/llama_ablation/ and docs/*_llama_tied.* (README: "The cause: the untied readout")
+DRIFTS_UNDER_AN_UNTIED_READOUT = ("attn_mult", "input_mult")
+UNTIED_READOUT_DRIFT = (
+    "--search {names} on a target whose readout is untied and randomly initialized: such a readout makes the "
+    "optimum drift with width (measured on Llama, widths 64 -> 256: attn_mult x1/4 -> x4 at 1200 steps, width 64's "
+    "optimum costing width 256 0.076 nats; input_mult x32 -> x8 at 300 steps, 0.026 nats). With the readout tied "
+    "they cost 0.016 and 0.002 nats, and the LR's optimum holds from width 64 to 512 (untied: 1 step); a "
+    "zero-initialized readout holds attn_mult too but trains far worse at the default multipliers. Set "
+    "tie_word_embeddings=true in the target, or leave {names} out of the search.")
 
 
 def has_random_untied_readout(config) -> bool:
@@ -137,8 +139,9 @@ class Tune:
         if "init_std" in self.space and families.ARCHS[self.arch].init_std_field is None:
             raise MuPError(f"{self.arch} has no init std field (its init is fan-in scaled already): search "
                            "init_std on the other architectures.")
-        if "attn_mult" in self.space and has_random_untied_readout(self.target_config):
-            warnings.warn(ATTN_MULT_DRIFT, UserWarning, stacklevel=2)
+        drifting = [name for name in DRIFTS_UNDER_AN_UNTIED_READOUT if name in self.space]
+        if drifting and has_random_untied_readout(self.target_config):
+            warnings.warn(UNTIED_READOUT_DRIFT.format(names=" and ".join(drifting)), UserWarning, stacklevel=2)
 
     # -- files ------------------------------------------------------------------------------
     @property

@@ -161,6 +161,16 @@ def test_committed_llama_lr_with_a_tied_readout_matches_the_readme():
     assert [means[(w, -5)] for w in (64, 128, 256, 512)] == [4.709, 4.606, 4.719, 4.574]
 
 
+def test_committed_sp_llama_lr_with_a_tied_readout_matches_the_readme():
+    """SP Llama tied (log2 LR -10..-5, widths 64-256): its optimum moves 3 steps, as untied, and its best loss rises."""
+    records = committed_set_sweep(DOCS / "lr_transfer_llama_tied_sp.jsonl", 36, "tie_word_embeddings=true", 300)
+    s = sw.analyze(records)["llama sp log2_lr"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -6, [-6, -6]), (128, -8, [-8, -8]), (256, -9, [-9, -9])]
+    assert s["optimum_shift_steps"] == 3 and round(s["transfer_gap"], 3) == 0.439
+    assert [round(r["best_loss"], 3) for r in s["widths"]] == [4.644, 4.697, 4.784]
+
+
 def test_committed_zero_readout_llama_matches_the_readme():
     """Llama with its readout zero-initialized (TP V App. D.2): the attention multiplier holds (x1/2 -> x1/2 -> x1/4,
     1 step, 0.006 nats), but the default x1 trains 0.13-0.20 nats worse than x1/2 at every width."""

@@ -209,18 +209,24 @@ def _tune(target_json, text_folder, out, **kw):
     ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], True),
     ({"tie_word_embeddings": False, "readout_zero_init": True}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], False),
     ({}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], False),  # GPT-2 ties its readout by default
-    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "output_mult=0.5,2"], False)])
-def test_searching_attn_mult_under_an_untied_random_readout_is_warned(text_folder, tmp_path, fields, search, warned):
-    """Measured (docs/llama_ablation/): an untied, randomly drawn readout makes attn_mult's optimum drift with width."""
+    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "output_mult=0.5,2"], False),
+    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "input_mult=0.5,2"], "input_mult"),
+    ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "attn_mult=0.5,2", "input_mult=1,2"], "attn_mult and input_mult")])
+def test_searching_a_drifting_multiplier_under_an_untied_random_readout_is_warned(text_folder, tmp_path, fields,
+                                                                                   search, warned):
+    """Measured (docs/llama_ablation/, docs/hp_transfer_llama_tied.*): an untied, randomly drawn readout makes the
+    optima of attn_mult and input_mult drift with width; tied, they hold."""
     target = tmp_path / "target.json"
     target.write_text(json.dumps({**TINY_GPT2, **fields}))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _tune(target, text_folder, tmp_path / "tuned", search=search)
-    drift = [w for w in caught if "attn_mult out of the search" in str(w.message)]
+    drift = [w for w in caught if "untied and randomly initialized" in str(w.message)]
     assert len(drift) == (1 if warned else 0)
     if warned:
-        assert "Set tie_word_embeddings=true in the target" in str(drift[0].message)
+        names = "attn_mult" if warned is True else warned
+        assert f"--search {names} on a target" in str(drift[0].message)
+        assert f"Set tie_word_embeddings=true in the target, or leave {names} out" in str(drift[0].message)
 
 
 def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_json, text_folder, tmp_path):

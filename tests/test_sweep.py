@@ -766,8 +766,8 @@ def test_committed_roberta_experiment_matches_the_readme():
 
 
 def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule():
-    """README: GPT-2's input_mult beyond x4 moves 2 steps (x8, x8, x2); u-muP's embedding rule moves the argmin 1 step
-    but not the vertex, and costs 0.036 / 0.074 nats at widths 128 / 256."""
+    """README: GPT-2's input_mult beyond x4 moves 2 steps (x8, x8, x2; on 3 seeds x8, x4, x2); u-muP's embedding rule
+    moves the argmin 1 step but not the vertex, and costs 0.036 / 0.074 nats at widths 128 / 256."""
     docs = Path(__file__).resolve().parents[1] / "docs"
     centre = [r for name in ("hp_transfer_gpt2.jsonl", "hp_transfer_gpt2_input_mult.jsonl") for r in sw.load(docs / name)
               if r["param"] == "mup"]
@@ -783,6 +783,14 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
     assert [round(r["parabola_log2"], 2) for r in umup["widths"]] == [2.99, 2.26, 1.54]
     costs = [round(u["best_loss"] - m["best_loss"], 3) for u, m in zip(umup["widths"][1:], mup["widths"][1:])]
     assert costs == [0.036, 0.074]
+    # a third seed at x1..x16 confirms the drift (2 steps, x8 -> x4 -> x2)
+    third = sw.load(docs / "hp_transfer_gpt2_input_mult_seed2.jsonl")
+    assert len(third) == 15 and {r["seed"] for r in third} == {2} and not any(r["diverged"] for r in third)
+    three = sw.analyze([r for r in centre if r["input_mult"] >= 1] + third)["gpt2 mup input_mult"]
+    assert [r["seed_optima_log2"] for r in three["widths"]] == [[3, 3, 3], [3, 2, 2], [2, 1, 1]]
+    assert [r["best_log2"] for r in three["widths"]] == [3, 2, 1] and three["optimum_shift_steps"] == 2
+    assert [round(r["parabola_log2"], 2) for r in three["widths"]] == [3.01, 2.11, 1.39]
+    assert round(three["transfer_gap"], 3) == 0.029 and round(three["seed_spread_at_optimum"], 3) == 0.019
 
 
 def test_committed_long_attn_mult_probe_matches_the_readme():

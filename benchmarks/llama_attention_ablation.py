@@ -31,9 +31,8 @@ import torch
 from mup.infshape import InfDim, InfShape
 from torch import nn
 
-from mutransformers.sweep import Sweep
 from optimizer_ablation import (  # this folder is on sys.path when run
-    grid_values, model_edit, model_edit_parser, print_report, train_edited, train_jobs, unfinished)
+    edited_runs, grid_values, model_edit, model_edit_parser, print_report, train_edited, train_jobs, unfinished)
 
 # the 1200-step attention-multiplier protocol of docs/hp_transfer_{gpt2,llama}_attn_long.*
 PROTOCOL = {"steps": 1200, "batch_size": 16, "seq_len": 64}
@@ -77,12 +76,7 @@ EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp":
 edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b
 
 
-def runs(variants, widths, log2_lrs, seeds, hparams) -> list:
-    """(variant, run) pairs, the widest first (so a partial session finishes whole comparisons)."""
-    sweep = Sweep(archs=["llama"], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
-                  run_fields=PROTOCOL, hparams=hparams)
-    ordered = sorted(sweep.runs(), key=lambda run: -run.width)
-    return [(variant, run) for run in ordered for variant in variants]
+runs = functools.partial(edited_runs, "llama", PROTOCOL)  # (variants, widths, log2_lrs, seeds, hparams)
 
 
 _train = functools.partial(train_edited, EDITS)

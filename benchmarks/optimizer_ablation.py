@@ -100,6 +100,15 @@ def _train(job):
     return labelled(variant, train.train_run(run, data, edit_optimizer=EDITS[variant]))
 
 
+def edited_runs(arch: str, run_fields: dict, variants, widths, log2_lrs, seeds, hparams) -> list:
+    """(variant, run) pairs of a model-edit ablation on muP ``arch``, the widest first (so a partial session
+    finishes whole comparisons); the runs are the sweep's own (same keys, plus the variant's name)."""
+    sweep = Sweep(archs=[arch], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
+                  run_fields=run_fields, hparams=hparams)
+    ordered = sorted(sweep.runs(), key=lambda run: -run.width)
+    return [(variant, run) for run in ordered for variant in variants]
+
+
 def model_edit(edits: dict, variant: str):
     """The model edit ``variant`` names in ``edits`` (the model-edit ablations); ``a+b`` applies a, then b."""
     chosen = [edits[name] for name in variant.split("+")]

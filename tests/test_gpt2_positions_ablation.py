@@ -8,7 +8,7 @@ import torch
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model
 
-from cases import train_two_steps
+from cases import seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import gpt2_positions_ablation as ablation  # noqa: E402
@@ -34,3 +34,18 @@ def test_no_positions_zeroes_and_freezes_the_table_and_the_model_still_trains():
     before = model.transformer.wte.weight.detach().clone()
     train_two_steps(model, run)
     assert not wpe.any() and not torch.equal(before, model.transformer.wte.weight)
+
+
+def test_committed_no_positions_input_mult_matches_the_readme():
+    """Without its position table GPT-2's input_mult drifts as with it: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
+    records = sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl")
+    assert len(records) == 30 and {r["variant"] for r in records} == {"no_positions"}
+    assert {r["steps"] for r in records} == {300} and {r["log2_lr"] for r in records} == {-7}
+    assert not any(r["diverged"] for r in records)
+    s = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records])["gpt2 mup input_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [2.87, 1.49, 0.94]
+    assert s["optimum_shift_steps"] == 2 and round(s["transfer_gap"], 3) == 0.028 and s["wider_better_near_optimum"]
+    means = seed_means(records, "width", "input_mult")
+    assert [means[(256, m)] for m in (1, 2, 4, 8, 16)] == [4.465, 4.46, 4.466, 4.487, 4.523]

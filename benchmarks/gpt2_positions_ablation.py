@@ -13,11 +13,9 @@ JSONL file and skipped when run again; ``--report`` analyses and draws each vari
         --report docs/gpt2_ablation/input_mult.png
 """
 import functools
-from pathlib import Path
 
 from depth_ablation_gpt2 import no_positions  # this folder is on sys.path when run
-from optimizer_ablation import (edited_runs, grid_values, model_edit, model_edit_parser, print_report, protocol,
-                                train_edited, train_jobs, unfinished)
+from optimizer_ablation import edited_runs, model_edit, model_edit_parser, protocol, run_edit_ablation, train_edited
 
 EDITS = {"no_positions": no_positions}
 edit_for = functools.partial(model_edit, EDITS)
@@ -28,13 +26,7 @@ runs = functools.partial(edited_runs, "gpt2", protocol("gpt2"))  # (variants, wi
 def main():
     parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 128, 256], log2_lrs=[-7.0],
                                grid_example="input_mult=1,2,4,8,16", out="docs/gpt2_ablation/input_mult.jsonl")
-    args = parser.parse_args()
-    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
-    todo = unfinished(jobs, args.out)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    train_jobs(_train, todo, args.data, args.out, args.workers)
-    if args.report:
-        print_report(args.out, [], args.report)
+    run_edit_ablation(parser.parse_args(), runs, _train)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,13 @@ appended to the JSONL file and skipped when run again.
         --out docs/llama_ablation/attn_mult.jsonl --report docs/llama_ablation/attn_mult.png
 """
 import functools
-from pathlib import Path
 
 import torch
 from mup.infshape import InfDim, InfShape
 from torch import nn
 
 from optimizer_ablation import (  # this folder is on sys.path when run
-    edited_runs, grid_values, model_edit, model_edit_parser, print_report, train_edited, train_jobs, unfinished)
+    edited_runs, model_edit, model_edit_parser, run_edit_ablation, train_edited)
 
 # the 1200-step attention-multiplier protocol of docs/hp_transfer_{gpt2,llama}_attn_long.*
 PROTOCOL = {"steps": 1200, "batch_size": 16, "seq_len": 64}
@@ -85,13 +84,7 @@ _train = functools.partial(train_edited, EDITS)
 def main():
     parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 256], log2_lrs=[-6.0],
                                grid_example="attn_mult=0.5,1,2,4", out="docs/llama_ablation/attn_mult.jsonl")
-    args = parser.parse_args()
-    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
-    todo = unfinished(jobs, args.out)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    train_jobs(_train, todo, args.data, args.out, args.workers)
-    if args.report:
-        print_report(args.out, [], args.report)
+    run_edit_ablation(parser.parse_args(), runs, _train)
 
 
 if __name__ == "__main__":

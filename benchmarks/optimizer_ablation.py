@@ -193,6 +193,17 @@ def train_jobs(train_one, todo, data, out, workers: int):
     print(f"{len(todo)} runs trained; results in {out}")
 
 
+def run_edit_ablation(args, runs, train_one):
+    """A model-edit ablation's main (llama_attention_ablation, gpt2_positions_ablation): trains the runs of
+    ``model_edit_parser``'s ``args`` not yet in ``--out``, then reports each variant if asked."""
+    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
+    todo = unfinished(jobs, args.out)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    train_jobs(train_one, todo, args.data, args.out, args.workers)
+    if args.report:
+        print_report(args.out, [], args.report)
+
+
 def print_report(out, others, figure: Path):
     for variant, summary in report(out, others, figure).items():
         for name, s in summary.items():

@@ -172,14 +172,28 @@ def test_committed_sp_llama_lr_with_a_tied_readout_matches_the_readme():
 
 
 def test_committed_zero_readout_llama_matches_the_readme():
-    """Llama with its readout zero-initialized (TP V App. D.2): the attention multiplier holds (x1/2 -> x1/2 -> x1/4,
-    1 step, 0.006 nats), but the default x1 trains 0.13-0.20 nats worse than x1/2 at every width."""
-    s, means = _attn_mult_analysis("attn_mult_readout0", 42, "readout_zero_init=true", LLAMA_GRID)
+    """Llama with its readout zero-initialized (TP V App. D.2), 3 seeds: width 64's attention multiplier costs width
+    256 0.026 nats, within the seed spread (as tied); the bumpy width-64 curve moves the argmin 2 steps, and the
+    default x1 trains 0.06-0.18 nats worse than x1/2."""
+    s, means = _attn_mult_analysis("attn_mult_readout0", 63, "readout_zero_init=true", LLAMA_GRID, seeds=(0, 1, 2))
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -1, [-1, -1]), (128, -1, [-1, -1]), (256, -2, [-2, -1])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-1.32, -1.4, -1.68]
-    assert s["optimum_shift_steps"] == 1 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.006 and round(s["seed_spread_at_optimum"], 3) == 0.022
-    assert [means[(64, m)] for m in LLAMA_GRID] == [4.239, 4.261, 4.232, 4.363, 4.465, 4.57, 4.741]
-    assert [means[(128, m)] for m in LLAMA_GRID] == [4.175, 4.135, 4.113, 4.317, 4.43, 4.475, 4.53]
-    assert [means[(256, m)] for m in LLAMA_GRID] == [4.075, 4.049, 4.055, 4.196, 4.329, 4.406, 4.516]
+        (64, -3, [-1, -1, 0]), (128, -1, [-1, -1, -1]), (256, -2, [-2, -1, -2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, -1.42, -1.74]
+    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.033
+    assert [means[(64, m)] for m in LLAMA_GRID] == [4.24, 4.263, 4.253, 4.311, 4.44, 4.565, 4.702]
+    assert [means[(128, m)] for m in LLAMA_GRID] == [4.18, 4.131, 4.116, 4.294, 4.421, 4.485, 4.535]
+    assert [means[(256, m)] for m in LLAMA_GRID] == [4.064, 4.038, 4.046, 4.145, 4.321, 4.419, 4.499]
+
+
+def test_committed_multi_head_llama_matches_the_readme():
+    """Llama with a key/value head per query head (4, where as built 2 are shared): the optimum still climbs x1/8 ->
+    x2 (4 steps, 0.052 nats), so grouped-query attention is not what makes the drift."""
+    s, means = _attn_mult_analysis("attn_mult_mha", 28, "num_key_value_heads=4", LLAMA_GRID)
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, -3, [-3, -2]), (256, 1, [1, 1])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.96]
+    assert s["optimum_shift_steps"] == 4 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.052 and round(s["seed_spread_at_optimum"], 3) == 0.015
+    assert [means[(64, m)] for m in LLAMA_GRID] == [4.22, 4.221, 4.228, 4.243, 4.283, 4.309, 4.432]
+    assert [means[(256, m)] for m in LLAMA_GRID] == [4.058, 4.052, 4.028, 4.021, 4.006, 4.023, 4.045]

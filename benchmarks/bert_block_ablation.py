@@ -45,7 +45,8 @@ from torch import nn
 
 from mutransformers.sweep import Sweep
 from optimizer_ablation import (  # this folder is on sys.path when run
-    grid_values, model_edit, model_edit_parser, print_report, protocol, train_edited, train_jobs, unfinished)
+    grid_values, model_edit, model_edit_parser, print_report, protocol, protocol_overrides, train_edited, train_jobs,
+    unfinished)
 
 
 def _normed_first_input(module, args, kwargs):
@@ -167,11 +168,11 @@ EDITS = {"pre_ln": pre_ln, "rope_positions": rope_positions, "no_block_biases": 
 edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b
 
 
-def runs(variants, widths, log2_lrs, seeds, hparams, params=("mup",)) -> list:
+def runs(variants, widths, log2_lrs, seeds, hparams, params=("mup",), overrides=None) -> list:
     """(variant, run) pairs, the first seed's first and the widest first within a seed (so the long runs of a
-    partial session finish whole comparisons)."""
+    partial session finish whole comparisons); ``overrides`` replace protocol fields (``--steps``, ``--set``)."""
     sweep = Sweep(archs=["bert"], params=list(params), widths=widths, log2_lrs=log2_lrs, seeds=seeds,
-                  run_fields=protocol("bert"), hparams=hparams)
+                  run_fields={**protocol("bert"), **(overrides or {})}, hparams=hparams)
     ordered = sorted(sweep.runs(), key=lambda run: (run.seed, -run.width))
     return [(variant, run) for run in ordered for variant in variants]
 
@@ -185,7 +186,8 @@ def main():
     parser.add_argument("--params", nargs="+", default=["mup"], choices=["mup", "sp"],
                         help="sp: transformers' BERT with the same edit")
     args = parser.parse_args()
-    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid), args.params)
+    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid), args.params,
+                protocol_overrides(args))
     todo = unfinished(jobs, args.out)
     train_jobs(_train, todo, args.data, args.out, args.workers)
     if args.report:

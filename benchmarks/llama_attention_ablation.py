@@ -12,9 +12,13 @@ is edited into muP Llama here, one at a time (grouped-query attention and the un
   is then the only position signal;
 * ``learned_positions``: GPT-2's absolute position table (``max_position_embeddings`` x width, drawn at the init
   std, muP: an input weight) added to the token embedding; with ``no_rope`` it is GPT-2's position scheme;
-* ``gelu_mlp``: the MLP ungated, ``down(GELU(gate(x)))`` as GPT-2's (tanh GELU), ``up_proj`` removed.
+* ``gelu_mlp``: the MLP ungated, ``down(GELU(gate(x)))`` as GPT-2's (tanh GELU), ``up_proj`` removed;
+* ``layer_norm``: every RMSNorm (both per block and the final one) a LayerNorm with a bias, as GPT-2's.
 
-Edits combine: ``no_rope+learned_positions`` applies both.
+Edits combine: ``no_rope+learned_positions`` applies both. The same edits ask which of GPT-2's parts makes its
+input multiplier's optimum fall with width where tied Llama's holds (docs/gpt2_ablation/): ``--steps 300 --set
+tie_word_embeddings=true`` gives the LR experiment's protocol on tied Llama, and ``--set attention_bias=true
+mlp_bias=true`` GPT-2's biases.
 
 The runs are the sweep's (``--steps 1200 --batch-size 16 --seq-len 64``, LR 2^-6, same keys plus a variant
 name). ``--report`` analyses and draws each variant as ``sweep-report`` does. Resumable: finished runs are
@@ -69,7 +73,22 @@ def gelu_mlp(model, run):
         layer.mlp.forward = _ungated.__get__(layer.mlp)
 
 
-EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp}
+def _as_layer_norm(parent, name):
+    rms = getattr(parent, name)
+    norm = nn.LayerNorm(rms.weight.shape[0], eps=rms.variance_epsilon, device=rms.weight.device)
+    # muP: gain and bias are vectors over the width, as the RMSNorm gain they replace (its infshape)
+    norm.weight.infshape = norm.bias.infshape = rms.weight.infshape
+    setattr(parent, name, norm)
+
+
+def layer_norm(model, run):
+    for layer in model.model.layers:
+        _as_layer_norm(layer, "input_layernorm")
+        _as_layer_norm(layer, "post_attention_layernorm")
+    _as_layer_norm(model.model, "norm")
+
+
+EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp, "layer_norm": layer_norm}
 
 
 edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b

@@ -41,6 +41,7 @@ from torch import nn
 from tqdm import tqdm
 
 from mutransformers import sweep
+from mutransformers.cli import config_value
 from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
@@ -100,11 +101,12 @@ def _train(job):
     return labelled(variant, train.train_run(run, data, edit_optimizer=EDITS[variant]))
 
 
-def edited_runs(arch: str, run_fields: dict, variants, widths, log2_lrs, seeds, hparams) -> list:
+def edited_runs(arch: str, run_fields: dict, variants, widths, log2_lrs, seeds, hparams, overrides=None) -> list:
     """(variant, run) pairs of a model-edit ablation on muP ``arch``, the widest first (so a partial session
-    finishes whole comparisons); the runs are the sweep's own (same keys, plus the variant's name)."""
+    finishes whole comparisons); the runs are the sweep's own (same keys, plus the variant's name). ``overrides``
+    replace protocol fields (``--steps``, ``--set``'s ``config_set``), as the sweep's options would."""
     sweep = Sweep(archs=[arch], params=["mup"], widths=widths, log2_lrs=log2_lrs, seeds=seeds,
-                  run_fields=run_fields, hparams=hparams)
+                  run_fields={**run_fields, **(overrides or {})}, hparams=hparams)
     ordered = sorted(sweep.runs(), key=lambda run: -run.width)
     return [(variant, run) for run in ordered for variant in variants]
 
@@ -148,7 +150,18 @@ def model_edit_parser(description: str, edits: dict, *, widths, log2_lrs, grid_e
     parser.add_argument("--out", default=out)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--report", type=Path, help="figure per variant (its name gains the variant), JSON beside it")
+    parser.add_argument("--steps", type=int, help="optimizer steps (unset: the ablation's protocol)")
+    parser.add_argument("--set", nargs="+", type=config_value, default=[], metavar="FIELD=VALUE",
+                        help="upstream config fields for every run, as sweep --set (e.g. tie_word_embeddings=true)")
     return parser
+
+
+def protocol_overrides(args) -> dict:
+    """The run fields ``model_edit_parser``'s ``--steps`` and ``--set`` replace (none when not given)."""
+    overrides = {"steps": args.steps} if args.steps else {}
+    if args.set:
+        overrides["config_set"] = sweep.format_config_set(dict(args.set))
+    return overrides
 
 
 def grid_values(grid: list) -> dict:
@@ -196,7 +209,8 @@ def train_jobs(train_one, todo, data, out, workers: int):
 def run_edit_ablation(args, runs, train_one):
     """A model-edit ablation's main (llama_attention_ablation, gpt2_positions_ablation): trains the runs of
     ``model_edit_parser``'s ``args`` not yet in ``--out``, then reports each variant if asked."""
-    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid))
+    jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid),
+                protocol_overrides(args))
     todo = unfinished(jobs, args.out)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     train_jobs(train_one, todo, args.data, args.out, args.workers)

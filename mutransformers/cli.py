@@ -106,7 +106,7 @@ def _hp_values(text: str) -> tuple:
         raise argparse.ArgumentTypeError(f"{text!r}: write HP=V1,V2,... with numbers, e.g. output_mult=0.5,1,2")
 
 
-def _config_value(text: str) -> tuple:
+def config_value(text: str) -> tuple:
     """``tie_word_embeddings=false`` -> ("tie_word_embeddings", False): JSON values, else the text as a string."""
     name, sep, value = text.partition("=")
     if not sep or not name:
@@ -299,7 +299,7 @@ def main(argv=None) -> int:
     sweep.add_argument("--warmup", type=float, default=0.3, help="linear warmup, as a fraction of the steps")
     sweep.add_argument("--grad-clip", type=float, default=1.0, help="max global gradient norm (0: no clipping)")
     sweep.add_argument("--mask-prob", type=float, default=0.15, help="masked LMs: fraction of tokens masked")
-    sweep.add_argument("--set", nargs="+", type=_config_value, default=[], metavar="FIELD=VALUE",
+    sweep.add_argument("--set", nargs="+", type=config_value, default=[], metavar="FIELD=VALUE",
                        help="upstream config fields for every run (an ablation), e.g. tie_word_embeddings=false "
                             "activation_function=relu; muP runs also take readout_zero_init / query_zero_init")
     sweep.add_argument("--data", required=True, default=argparse.SUPPRESS,

@@ -71,6 +71,33 @@ def test_gelu_mlp_is_ungated_and_up_proj_is_gone():
     train_two_steps(model, RUN)  # trains without the removed map
 
 
+def test_layer_norm_replaces_every_rms_norm_with_a_trained_width_vector():
+    model = _model("layer_norm")
+    assert not any(type(m).__name__ == "LlamaRMSNorm" for m in model.modules())
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.LayerNorm)]
+    assert len(norms) == 2 * RUN.n_layer + 1
+    for norm in norms:
+        for p in (norm.weight, norm.bias):  # muP: vectors over the width, as the RMSNorm gains were
+            assert p.infshape.ninf() == 1 and p.infshape[0].base_dim == RUN.base_width
+    x = torch.randn(2, 3, RUN.width) + 3.0
+    assert torch.allclose(norms[0](x), torch.nn.functional.layer_norm(x, (RUN.width,), eps=norms[0].eps))
+    train_two_steps(model, RUN)
+    assert norms[0].bias.any()  # in the optimizer, trained
+
+
+def test_steps_and_set_give_the_tied_sweeps_own_runs():
+    """``--steps 300 --set tie_word_embeddings=true``: the runs of docs/hp_transfer_llama_tied.jsonl, key for key."""
+    from optimizer_ablation import model_edit_parser, protocol_overrides
+    parser = model_edit_parser("", ablation.EDITS, widths=[64], log2_lrs=[-6.0], grid_example="", out="x.jsonl")
+    args = parser.parse_args(["--data", "d", "--steps", "300", "--set", "tie_word_embeddings=true"])
+    assert protocol_overrides(args) == {"steps": 300, "config_set": "tie_word_embeddings=true"}
+    jobs = ablation.runs(["layer_norm"], [64, 256], [-6.0], [0, 1], {"input_mult": [1.0, 4.0]},
+                         protocol_overrides(args))
+    committed = {r["key"] for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")}
+    assert len(jobs) == 8 and {run.key() for _, run in jobs} <= committed
+    assert protocol_overrides(parser.parse_args(["--data", "d"])) == {}  # unset: the 1200-step protocol
+
+
 def test_a_misspelt_edit_is_named():
     with pytest.raises(Exception, match="no_rpe"):
         variant_checker(ablation.EDITS)("no_rpe+gelu_mlp")

@@ -207,7 +207,7 @@ def train_jobs(train_one, todo, data, out, workers: int):
 
 
 def run_edit_ablation(args, runs, train_one):
-    """A model-edit ablation's main (llama_attention_ablation, gpt2_positions_ablation): trains the runs of
+    """A model-edit ablation's main (llama_attention_ablation, gpt2_input_mult_ablation): trains the runs of
     ``model_edit_parser``'s ``args`` not yet in ``--out``, then reports each variant if asked."""
     jobs = runs(args.variants, args.widths, args.log2_lrs, args.seeds, grid_values(args.grid),
                 protocol_overrides(args))

@@ -1,0 +1,100 @@
+"""What makes GPT-2's input multiplier drift with width: the ablation's edits (benchmarks/gpt2_input_mult_ablation.py)
+do what its docstring says, its runs are the HP sweep's own, and each committed result (docs/gpt2_ablation/), one
+part swapped between GPT-2 and tied Llama (whose input_mult holds), says what the README says."""
+import sys
+from pathlib import Path
+
+import torch
+
+from mutransformers import sweep as sw
+from mutransformers.sweep.train import RunConfig, build_model
+
+from cases import committed_set_sweep, seed_means, train_two_steps
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import gpt2_input_mult_ablation as ablation  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+RUN = RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0, base_width=32, steps=2, batch_size=2,
+                seq_len=8, vocab_size=64, eval_batches=1, input_mult=4.0)
+MULTS = (1, 2, 4, 8, 16)
+NEOX_SEQUENTIAL_TIED = ('rope_parameters={"rope_theta": 10000.0, "partial_rotary_factor": 1.0, "rope_type": '
+                        '"default"};tie_word_embeddings=true;use_parallel_residual=false')
+
+
+def _edited(variant):
+    torch.manual_seed(0)
+    model = build_model(RUN)
+    ablation.edit_for(variant)(model, RUN)
+    return model
+
+
+def test_the_runs_are_the_hp_sweeps_own_widest_first():
+    jobs = ablation.runs(["no_positions"], [64, 256], [-7.0], [0], {"input_mult": [1.0, 8.0]})
+    assert [run.width for _, run in jobs] == [256, 256, 64, 64]
+    committed = {r["key"] for r in sw.load(DOCS / "hp_transfer_gpt2_input_mult.jsonl")}
+    assert {run.key() for _, run in jobs if run.input_mult == 8.0} <= committed  # same keys: the sweep's numbers
+
+
+def test_no_positions_zeroes_and_freezes_the_table_and_the_model_still_trains():
+    model = _edited("no_positions")
+    wpe = model.transformer.wpe.weight
+    assert not wpe.requires_grad and not wpe.any()
+    before = model.transformer.wte.weight.detach().clone()
+    train_two_steps(model, RUN)
+    assert not wpe.any() and not torch.equal(before, model.transformer.wte.weight)
+
+
+def _biases(model, kind):
+    is_norm = kind == "norm"
+    return [p for name, p in model.named_parameters() if name.endswith(".bias") and (".ln_" in name) == is_norm]
+
+
+def test_no_linear_biases_freezes_every_linear_bias_at_zero_and_leaves_the_norms_trained():
+    model = _edited("no_linear_biases")
+    linear = _biases(model, "linear")
+    assert len(linear) == 4 * RUN.n_layer and not any(p.requires_grad or p.any() for p in linear)
+    train_two_steps(model, RUN)
+    assert not any(p.any() for p in linear) and all(p.any() for p in _biases(model, "norm"))
+
+
+def test_no_norm_biases_freezes_every_layer_norm_bias_at_zero_and_leaves_the_linear_ones_trained():
+    model = _edited("no_norm_biases+no_positions")
+    norm = _biases(model, "norm")
+    assert len(norm) == 2 * RUN.n_layer + 1 and not any(p.requires_grad or p.any() for p in norm)
+    train_two_steps(model, RUN)
+    assert not any(p.any() for p in norm) and all(p.any() for p in _biases(model, "linear"))
+    assert not model.transformer.wpe.weight.any()  # the second edit applied too
+
+
+def test_committed_no_positions_input_mult_matches_the_readme():
+    """Without its position table GPT-2's input_mult drifts as with it: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
+    records = sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl")
+    assert len(records) == 30 and {r["variant"] for r in records} == {"no_positions"}
+    assert {r["steps"] for r in records} == {300} and {r["log2_lr"] for r in records} == {-7}
+    assert not any(r["diverged"] for r in records)
+    s = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records])["gpt2 mup input_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [2.87, 1.49, 0.94]
+    assert s["optimum_shift_steps"] == 2 and round(s["transfer_gap"], 3) == 0.028 and s["wider_better_near_optimum"]
+    means = seed_means(records, "width", "input_mult")
+    assert [means[(256, m)] for m in (1, 2, 4, 8, 16)] == [4.465, 4.46, 4.466, 4.487, 4.523]
+
+
+def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
+    """GPT-2's block with RoPE and without the depth-scaled c_proj init (GPT-NeoX, sequential, full rotary, tied)
+    drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""
+    path = DOCS / "gpt2_ablation" / "input_mult_neox_sequential_tied.jsonl"
+    records = committed_set_sweep(path, 30, NEOX_SEQUENTIAL_TIED, 300)
+    assert {r["log2_lr"] for r in records} == {-7} and {r["seed"] for r in records} == {0, 1}
+    s = sw.analyze(records)["gpt_neox mup input_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [2.64, 2.42, 1.48]
+    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.018
+    means = seed_means(records, "width", "input_mult")
+    assert [means[(64, m)] for m in MULTS] == [4.689, 4.614, 4.592, 4.59, 4.605]
+    assert [means[(128, m)] for m in MULTS] == [4.522, 4.473, 4.458, 4.46, 4.491]
+    assert [means[(256, m)] for m in MULTS] == [4.394, 4.349, 4.35, 4.375, 4.424]

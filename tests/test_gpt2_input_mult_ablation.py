@@ -98,3 +98,25 @@ def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     assert [means[(64, m)] for m in MULTS] == [4.689, 4.614, 4.592, 4.59, 4.605]
     assert [means[(128, m)] for m in MULTS] == [4.522, 4.473, 4.458, 4.46, 4.491]
     assert [means[(256, m)] for m in MULTS] == [4.394, 4.349, 4.35, 4.375, 4.424]
+
+
+def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
+    """Tied Llama with a bias in every linear map drifts as GPT-2 does (x8 -> x8 -> x2, 2 steps, 0.026 nats), where
+    without them width 64's optimum costs width 256 0.002 nats."""
+    records = committed_set_sweep(DOCS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl", 30,
+                                  "attention_bias=true;mlp_bias=true;tie_word_embeddings=true", 300)
+    assert {r["log2_lr"] for r in records} == {-6} and {r["seed"] for r in records} == {0, 1}
+    s = sw.analyze(records)["llama mup input_mult"]
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
+        (64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])]
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [3.42, 2.53, 1.3]
+    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
+    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.003
+    means = seed_means(records, "width", "input_mult")
+    assert [means[(64, m)] for m in MULTS] == [4.643, 4.559, 4.551, 4.545, 4.545]
+    assert [means[(128, m)] for m in MULTS] == [4.477, 4.434, 4.416, 4.416, 4.436]
+    assert [means[(256, m)] for m in MULTS] == [4.355, 4.311, 4.322, 4.337, 4.37]
+    without = [r for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")  # the same runs without biases
+               if r["init_std"] == 0.069282 and r["output_mult"] == r["attn_mult"] == 1 and r["input_mult"] in MULTS]
+    assert len(without) == 30
+    assert round(sw.analyze(without)["llama mup input_mult"]["transfer_gap"], 3) == 0.002

@@ -67,56 +67,57 @@ def test_no_norm_biases_freezes_every_layer_norm_bias_at_zero_and_leaves_the_lin
     assert not model.transformer.wpe.weight.any()  # the second edit applied too
 
 
+def _edited_runs(variant):
+    """The committed runs of one edit (docs/gpt2_ablation/input_mult.jsonl holds every edit's)."""
+    records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl") if r["variant"] == variant]
+    assert len(records) == 30 and {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
+    return records
+
+
+def _drift(records, log2_lr):
+    """An input_mult sweep's analysis (x1..x16, seeds 0 and 1) and its seed means per width."""
+    assert {r["log2_lr"] for r in records} == {log2_lr} and {r["seed"] for r in records} == {0, 1}
+    (s,) = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records]).values()
+    means = seed_means(records, "width", "input_mult")
+    return s, {w: [means[(w, m)] for m in MULTS] for w in (64, 128, 256)}
+
+
+def _assert_moves(s, optima, vertices, shift, gap, spread):
+    """Per width (argmin, each seed's argmin) and vertex, in log2 of the multiplier; the shift in grid steps, what
+    width 64's optimum costs width 256 and the seed spread at the optimum, in nats."""
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == optima
+    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == vertices
+    assert s["optimum_shift_steps"] == shift and s["wider_better_near_optimum"]
+    assert (round(s["transfer_gap"], 3), round(s["seed_spread_at_optimum"], 3)) == (gap, spread)
+
+
 def test_committed_no_positions_input_mult_matches_the_readme():
     """Without its position table GPT-2's input_mult drifts as with it: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
-    records = sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl")
-    assert len(records) == 30 and {r["variant"] for r in records} == {"no_positions"}
-    assert {r["steps"] for r in records} == {300} and {r["log2_lr"] for r in records} == {-7}
-    assert not any(r["diverged"] for r in records)
-    s = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records])["gpt2 mup input_mult"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [2.87, 1.49, 0.94]
-    assert s["optimum_shift_steps"] == 2 and round(s["transfer_gap"], 3) == 0.028 and s["wider_better_near_optimum"]
-    means = seed_means(records, "width", "input_mult")
-    assert [means[(256, m)] for m in (1, 2, 4, 8, 16)] == [4.465, 4.46, 4.466, 4.487, 4.523]
+    s, means = _drift(_edited_runs("no_positions"), -7)
+    _assert_moves(s, [(64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])], [2.87, 1.49, 0.94], 2, 0.028, 0.01)
+    assert means[256] == [4.465, 4.46, 4.466, 4.487, 4.523]
 
 
 def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     """GPT-2's block with RoPE and without the depth-scaled c_proj init (GPT-NeoX, sequential, full rotary, tied)
     drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""
     path = DOCS / "gpt2_ablation" / "input_mult_neox_sequential_tied.jsonl"
-    records = committed_set_sweep(path, 30, NEOX_SEQUENTIAL_TIED, 300)
-    assert {r["log2_lr"] for r in records} == {-7} and {r["seed"] for r in records} == {0, 1}
-    s = sw.analyze(records)["gpt_neox mup input_mult"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [2.64, 2.42, 1.48]
-    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.018
-    means = seed_means(records, "width", "input_mult")
-    assert [means[(64, m)] for m in MULTS] == [4.689, 4.614, 4.592, 4.59, 4.605]
-    assert [means[(128, m)] for m in MULTS] == [4.522, 4.473, 4.458, 4.46, 4.491]
-    assert [means[(256, m)] for m in MULTS] == [4.394, 4.349, 4.35, 4.375, 4.424]
+    s, means = _drift(committed_set_sweep(path, 30, NEOX_SEQUENTIAL_TIED, 300), -7)
+    _assert_moves(s, [(64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])], [2.64, 2.42, 1.48], 2, 0.026, 0.018)
+    assert means == {64: [4.689, 4.614, 4.592, 4.59, 4.605], 128: [4.522, 4.473, 4.458, 4.46, 4.491],
+                     256: [4.394, 4.349, 4.35, 4.375, 4.424]}
 
 
 def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
     """Tied Llama with a bias in every linear map drifts as GPT-2 does (x8 -> x8 -> x2, 2 steps, 0.026 nats), where
     without them width 64's optimum costs width 256 0.002 nats."""
-    records = committed_set_sweep(DOCS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl", 30,
-                                  "attention_bias=true;mlp_bias=true;tie_word_embeddings=true", 300)
-    assert {r["log2_lr"] for r in records} == {-6} and {r["seed"] for r in records} == {0, 1}
-    s = sw.analyze(records)["llama mup input_mult"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [3.42, 2.53, 1.3]
-    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.003
-    means = seed_means(records, "width", "input_mult")
-    assert [means[(64, m)] for m in MULTS] == [4.643, 4.559, 4.551, 4.545, 4.545]
-    assert [means[(128, m)] for m in MULTS] == [4.477, 4.434, 4.416, 4.416, 4.436]
-    assert [means[(256, m)] for m in MULTS] == [4.355, 4.311, 4.322, 4.337, 4.37]
+    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl"
+    s, means = _drift(committed_set_sweep(path, 30, "attention_bias=true;mlp_bias=true;tie_word_embeddings=true", 300),
+                      -6)
+    _assert_moves(s, [(64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])], [3.42, 2.53, 1.3], 2, 0.026, 0.003)
+    assert means == {64: [4.643, 4.559, 4.551, 4.545, 4.545], 128: [4.477, 4.434, 4.416, 4.416, 4.436],
+                     256: [4.355, 4.311, 4.322, 4.337, 4.37]}
     without = [r for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")  # the same runs without biases
                if r["init_std"] == 0.069282 and r["output_mult"] == r["attn_mult"] == 1 and r["input_mult"] in MULTS]
-    assert len(without) == 30
-    assert round(sw.analyze(without)["llama mup input_mult"]["transfer_gap"], 3) == 0.002
+    s, _ = _drift(without, -6)
+    _assert_moves(s, [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])], [3.44, 2.34, 2.28], 1, 0.002, 0.021)

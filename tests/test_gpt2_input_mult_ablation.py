@@ -4,6 +4,7 @@ part swapped between GPT-2 and tied Llama (whose input_mult holds), says what th
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from mutransformers import sweep as sw
@@ -121,3 +122,22 @@ def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
                if r["init_std"] == 0.069282 and r["output_mult"] == r["attn_mult"] == 1 and r["input_mult"] in MULTS]
     s, _ = _drift(without, -6)
     _assert_moves(s, [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])], [3.44, 2.34, 2.28], 1, 0.002, 0.021)
+
+
+@pytest.mark.parametrize("variant, optima, vertices, gap, spread, means", [
+    ("layer_norm", [(64, 3, [3, 3]), (128, 3, [3, 2]), (256, 2, [2, 1])], [2.97, 2.69, 1.55], 0.009, 0.016,
+     {64: [4.634, 4.571, 4.56, 4.547, 4.562], 128: [4.514, 4.446, 4.437, 4.436, 4.441],
+      256: [4.396, 4.343, 4.343, 4.352, 4.378]}),
+    ("gelu_mlp", [(64, 3, [3, 2]), (128, 3, [3, 2]), (256, 2, [2, 2])], [3.09, 2.65, 2.11], 0.012, 0.021,
+     {64: [4.635, 4.571, 4.553, 4.548, 4.552], 128: [4.507, 4.451, 4.439, 4.436, 4.451],
+      256: [4.406, 4.368, 4.349, 4.361, 4.397]})])
+def test_committed_tied_llama_with_gpt2s_norm_or_mlp_holds_as_the_readme_says(variant, optima, vertices, gap, spread,
+                                                                             means):
+    """Tied Llama with GPT-2's LayerNorm or GELU MLP edited in: input_mult moves 1 step, within the seed spread."""
+    records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult_llama_tied_edits.jsonl")
+               if r["variant"] == variant]
+    assert len(records) == 30 and {r["config_set"] for r in records} == {"tie_word_embeddings=true"}
+    assert {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
+    s, seed_mean = _drift(records, -6)
+    _assert_moves(s, optima, vertices, 1, gap, spread)
+    assert seed_mean == means

@@ -105,8 +105,8 @@ def test_a_misspelt_edit_is_named():
 
 def test_committed_no_rope_ablation_matches_the_readme():
     """Without RoPE Llama's attention multiplier still drifts: x1 at width 64 -> x8 (the grid's edge) at 256."""
-    records = sw.load(DOCS / "llama_ablation" / "attn_mult.jsonl")
-    assert len(records) == 28 and {r["variant"] for r in records} == {"no_rope"}
+    records = [r for r in sw.load(DOCS / "llama_ablation" / "attn_mult.jsonl") if r["variant"] == "no_rope"]
+    assert len(records) == 28  # the file holds every edit's runs
     assert {r["steps"] for r in records} == {1200} and {r["log2_lr"] for r in records} == {-6}
     runs = [{k: v for k, v in r.items() if k != "variant"} for r in records]
     s = sw.analyze(runs)["llama mup attn_mult"]

@@ -5,7 +5,8 @@ muP GPT-2's ``input_mult`` optimum falls from x8 at width 64 to x2 at width 256 
 GPT-2 ties its readout as tied Llama does. Measured so far (docs/gpt2_ablation/, README): not its learned
 positions (``no_positions`` below), not its depth-scaled ``c_proj`` init (GPT-NeoX's sequential block, tied,
 drifts too), and tied Llama given GPT-2's biases (``sweep --set attention_bias=true mlp_bias=true``) drifts as
-GPT-2 does, given its LayerNorm or GELU MLP it does not (llama_attention_ablation.py). Each edit here removes one of GPT-2's parts, zeroed and frozen (the causal LM then trains without it):
+GPT-2 does, given its LayerNorm or GELU MLP it does not (llama_attention_ablation.py); yet GPT-2 without its
+biases (``no_linear_biases``, ``no_norm_biases``) drifts as much. Each edit here removes one of GPT-2's parts, zeroed and frozen (the causal LM then trains without it):
 
 * ``no_positions``: the learned position table (the depth ablation's edit: the causal mask alone tells position);
 * ``no_linear_biases``: the bias of every linear map in the blocks (``c_attn``, ``c_proj``, ``c_fc``);

@@ -100,6 +100,24 @@ def test_committed_no_positions_input_mult_matches_the_readme():
     assert means[256] == [4.465, 4.46, 4.466, 4.487, 4.523]
 
 
+@pytest.mark.parametrize("variant, optima, vertices, spread, at_256", [
+    ("no_linear_biases", [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [2, 1])], [2.85, 1.91, 1.45], 0.011,
+     [4.531, 4.514, 4.515, 4.538, 4.579]),
+    ("no_norm_biases", [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [2, 1])], [2.87, 1.94, 1.43], 0.014,
+     [4.537, 4.515, 4.517, 4.539, 4.58])])
+def test_committed_gpt2_without_its_biases_drifts_as_the_readme_says(variant, optima, vertices, spread, at_256):
+    """GPT-2 without its linear maps' (or its LayerNorms') biases: x8 -> x4 -> x2, 2 steps, 0.024 nats, its losses
+    within 0.015 nats of GPT-2's as built."""
+    s, means = _drift(_edited_runs(variant), -7)
+    _assert_moves(s, optima, vertices, 2, 0.024, spread)
+    assert means[256] == at_256
+    sweeps = sw.load(DOCS / "hp_transfer_gpt2.jsonl") + sw.load(DOCS / "hp_transfer_gpt2_input_mult.jsonl")
+    as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
+                and r["init_std"] == 0.069282 and r["input_mult"] in MULTS]
+    _, built = _drift(as_built, -7)
+    assert max(abs(a - b) for w in built for a, b in zip(built[w], means[w])) <= 0.015
+
+
 def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     """GPT-2's block with RoPE and without the depth-scaled c_proj init (GPT-NeoX, sequential, full rotary, tied)
     drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""

@@ -18,9 +18,7 @@ embeddings follow u-muP's rule (``--arch llama --grid input_mult=...``)?
   al. 2024, arXiv 2407.17465, "A new embedding LR rule": muP's width-independent embedding LR transferred poorly
   for Llama there; Hayou & Liu 2025, arXiv 2506.15025, derive a similar sqrt(width) ratio for large vocabularies);
 * ``vector_lr_div_width_mult``: every parameter that is not a hidden weight (embeddings, LayerNorms, biases) at
-  lr / width_mult, so that every LR equals SP's at 2^-12 and only init and multipliers differ from SP;
-* ``linear_bias_lr_div_width_mult``: the biases of the linear maps (not the norms') at lr / width_mult, their
-  weights' LR: asked of GPT-2, whose biases make its input multiplier's optimum fall with width (README).
+  lr / width_mult, so that every LR equals SP's at 2^-12 and only init and multipliers differ from SP.
 
 At the base width (64) every variant is the baseline (width_mult 1), so only wider runs are worth training.
 Resumable: finished runs are appended to the JSONL file and skipped when run again. The model-edit ablations
@@ -58,28 +56,14 @@ def protocol(arch: str) -> dict:
     return PROTOCOLS["bert" if arch == "bert" else "causal"]
 
 
-def _role(model) -> dict:
-    """id of each parameter -> "embedding" (a table's weight), "linear_bias" (the bias of a map that is not a
-    norm: Linear, transformers' Conv1D) or "other"."""
-    roles = {id(p): "other" for p in model.parameters()}
-    for module in model.modules():
-        if isinstance(module, nn.Embedding):
-            roles[id(module.weight)] = "embedding"
-        elif isinstance(getattr(module, "bias", None), nn.Parameter) and hasattr(module, "weight") \
-                and module.weight.dim() == 2:  # a matrix's bias; norms hold vectors
-            roles[id(module.bias)] = "linear_bias"
-    return roles
-
-
 def _scaled(select, power: float = 1.0):
-    """An edit of the optimizer: the parameters ``select(role, infshape)`` picks (role: ``_role``'s) at
-    lr / width_mult**power."""
+    """An edit of the optimizer: the parameters ``select(is_embedding, infshape)`` picks at lr / width_mult**power."""
     def edit(model, optimizer):
-        roles = _role(model)
+        embeddings = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
         width_mult = max(p.infshape.width_mult() for p in model.parameters())  # every width here scales alike
 
         def picks(p):
-            return select(roles[id(p)], p.infshape)
+            return select(id(p) in embeddings, p.infshape)
         for group in list(optimizer.param_groups):
             picked = [p for p in group["params"] if picks(p)]
             if not picked:
@@ -93,12 +77,10 @@ def _scaled(select, power: float = 1.0):
 
 EDITS = {
     "baseline": None,
-    "embedding_lr_div_width_mult": _scaled(lambda role, shape: role == "embedding"),
-    "embedding_lr_div_sqrt_width_mult": _scaled(lambda role, shape: role == "embedding", power=0.5),  # u-muP's rule
+    "embedding_lr_div_width_mult": _scaled(lambda is_embedding, shape: is_embedding),
+    "embedding_lr_div_sqrt_width_mult": _scaled(lambda is_embedding, shape: is_embedding, power=0.5),  # u-muP's rule
     # every vector-like parameter; hidden weights are at lr / width_mult already
-    "vector_lr_div_width_mult": _scaled(lambda role, shape: shape.ninf() < 2),
-    # the linear maps' biases at their weights' LR (GPT-2's input_mult drift, issue 13)
-    "linear_bias_lr_div_width_mult": _scaled(lambda role, shape: role == "linear_bias"),
+    "vector_lr_div_width_mult": _scaled(lambda is_embedding, shape: shape.ninf() < 2),
 }
 
 

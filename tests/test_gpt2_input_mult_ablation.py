@@ -117,6 +117,13 @@ def test_committed_gpt2_without_its_biases_drifts_as_the_readme_says(variant, op
     assert max(abs(a - b) for w in built for a, b in zip(built[w], means[w])) <= 0.015
 
 
+def test_committed_gpt2_without_positions_or_any_bias_still_drifts_as_the_readme_says():
+    """GPT-2 without its position table and every bias together: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
+    s, means = _drift(_edited_runs("no_linear_biases+no_norm_biases+no_positions"), -7)
+    _assert_moves(s, [(64, 3, [3, 3]), (128, 1, [1, 1]), (256, 1, [1, 1])], [2.91, 1.41, 0.87], 2, 0.028, 0.012)
+    assert means[256] == [4.47, 4.465, 4.473, 4.493, 4.528]
+
+
 def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     """GPT-2's block with RoPE and without the depth-scaled c_proj init (GPT-NeoX, sequential, full rotary, tied)
     drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""

@@ -3,14 +3,17 @@
 muP GPT-2's ``input_mult`` optimum falls from x8 at width 64 to x2 at width 256 on three seeds
 (docs/hp_transfer_gpt2_input_mult*.jsonl), while tied Llama's moves one step (docs/hp_transfer_llama_tied.*).
 GPT-2 ties its readout as tied Llama does. Measured so far (docs/gpt2_ablation/, README): not its learned
-positions (``no_positions`` below), not its depth-scaled ``c_proj`` init (GPT-NeoX's sequential block, tied,
-drifts too), and tied Llama given GPT-2's biases (``sweep --set attention_bias=true mlp_bias=true``) drifts as
-GPT-2 does, given its LayerNorm or GELU MLP it does not (llama_attention_ablation.py); yet GPT-2 without its
-biases (``no_linear_biases``, ``no_norm_biases``) drifts as much. Each edit here removes one of GPT-2's parts, zeroed and frozen (the causal LM then trains without it):
+positions (``no_positions`` below); tied Llama given attention biases (``sweep --set attention_bias=true``)
+drifts as GPT-2 does, given GPT-2's LayerNorm or GELU MLP it does not (llama_attention_ablation.py); yet GPT-2
+without its biases (``no_linear_biases``, ``no_norm_biases``, and with ``no_positions`` too) drifts as much. Each
+edit here removes one of GPT-2's parts (the biases and the table zeroed and frozen: the model trains without them)
+or its depth-scaled init:
 
 * ``no_positions``: the learned position table (the depth ablation's edit: the causal mask alone tells position);
 * ``no_linear_biases``: the bias of every linear map in the blocks (``c_attn``, ``c_proj``, ``c_fc``);
-* ``no_norm_biases``: the bias of every LayerNorm (``ln_1``, ``ln_2``, ``ln_f``).
+* ``no_norm_biases``: the bias of every LayerNorm (``ln_1``, ``ln_2``, ``ln_f``);
+* ``unscaled_branch_init``: ``c_proj`` drawn at the init std, without upstream's 1 / sqrt(2 n_layer) (the depth
+  ablation's edit for muP in width only), as Llama's ``o_proj`` and ``down_proj`` are.
 
 Edits combine with '+'. Everything else as the HP sweep runs it (300 steps of 16 x 64 tokens, log2 LR -7, the
 centre of docs/hp_transfer_gpt2.*). Resumable: finished runs are appended to the JSONL file and skipped when run
@@ -21,6 +24,7 @@ again; ``--report`` analyses and draws each variant as ``sweep-report`` does.
         --report docs/gpt2_ablation/input_mult.png
 """
 import functools
+import math
 
 from depth_ablation_gpt2 import no_positions  # this folder is on sys.path when run
 from optimizer_ablation import edited_runs, model_edit, model_edit_parser, protocol, run_edit_ablation, train_edited
@@ -42,7 +46,14 @@ def no_norm_biases(model, run):
     _zero_and_freeze(norm.bias for norm in norms)
 
 
-EDITS = {"no_positions": no_positions, "no_linear_biases": no_linear_biases, "no_norm_biases": no_norm_biases}
+def unscaled_branch_init(model, run):
+    for block in model.transformer.h:  # undo upstream's c_proj std / sqrt(2 n_layer); muP's width factor stays
+        for proj in (block.attn.c_proj, block.mlp.c_proj):
+            proj.weight.data.mul_(math.sqrt(2 * model.config.n_layer))
+
+
+EDITS = {"no_positions": no_positions, "no_linear_biases": no_linear_biases, "no_norm_biases": no_norm_biases,
+         "unscaled_branch_init": unscaled_branch_init}
 edit_for = functools.partial(model_edit, EDITS)
 _train = functools.partial(train_edited, EDITS)
 runs = functools.partial(edited_runs, "gpt2", protocol("gpt2"))  # (variants, widths, log2_lrs, seeds, hparams)

@@ -182,3 +182,12 @@ def test_committed_tied_llama_with_one_set_of_biases_matches_the_readme(bias, op
     s, seed_mean = _drift(committed_set_sweep(path, 30, f"{bias}=true;tie_word_embeddings=true", 300), -6)
     _assert_moves(s, optima, vertices, 2, gap, spread)
     assert seed_mean == means
+
+
+def test_unscaled_branch_init_draws_c_proj_as_c_fc():
+    """Upstream draws c_proj at std / sqrt(2 n_layer); unscaled, both maps have muP's std at this width."""
+    built, edited = _edited("no_positions"), _edited("unscaled_branch_init")
+    for block, plain in zip(edited.transformer.h, built.transformer.h):
+        assert plain.mlp.c_proj.weight.std() < 0.6 * plain.mlp.c_fc.weight.std()  # 1 / sqrt(2 * 2) as built
+        for proj in (block.attn.c_proj, block.mlp.c_proj):
+            assert proj.weight.std().item() == pytest.approx(block.mlp.c_fc.weight.std().item(), rel=0.1)

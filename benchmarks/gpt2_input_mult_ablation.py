@@ -5,7 +5,8 @@ muP GPT-2's ``input_mult`` optimum falls from x8 at width 64 to x2 at width 256 
 GPT-2 ties its readout as tied Llama does. Measured so far (docs/gpt2_ablation/, README): not its learned
 positions (``no_positions`` below); tied Llama given attention biases (``sweep --set attention_bias=true``)
 drifts as GPT-2 does, given GPT-2's LayerNorm or GELU MLP it does not (llama_attention_ablation.py); yet GPT-2
-without its biases (``no_linear_biases``, ``no_norm_biases``, and with ``no_positions`` too) drifts as much. Each
+without its biases (``no_linear_biases``, ``no_norm_biases``, and with ``no_positions`` too) drifts as much;
+with ``unscaled_branch_init`` it moves 1 step (3 seeds) though its vertex falls nearly as far. Each
 edit here removes one of GPT-2's parts (the biases and the table zeroed and frozen: the model trains without them)
 or its depth-scaled init:
 

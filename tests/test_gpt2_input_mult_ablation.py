@@ -68,16 +68,16 @@ def test_no_norm_biases_freezes_every_layer_norm_bias_at_zero_and_leaves_the_lin
     assert not model.transformer.wpe.weight.any()  # the second edit applied too
 
 
-def _edited_runs(variant):
+def _edited_runs(variant, n_runs=30):
     """The committed runs of one edit (docs/gpt2_ablation/input_mult.jsonl holds every edit's)."""
     records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl") if r["variant"] == variant]
-    assert len(records) == 30 and {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
+    assert len(records) == n_runs and {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
     return records
 
 
-def _drift(records, log2_lr):
-    """An input_mult sweep's analysis (x1..x16, seeds 0 and 1) and its seed means per width."""
-    assert {r["log2_lr"] for r in records} == {log2_lr} and {r["seed"] for r in records} == {0, 1}
+def _drift(records, log2_lr, seeds=(0, 1)):
+    """An input_mult sweep's analysis (x1..x16) and its seed means per width."""
+    assert {r["log2_lr"] for r in records} == {log2_lr} and {r["seed"] for r in records} == set(seeds)
     (s,) = sw.analyze([{k: v for k, v in r.items() if k != "variant"} for r in records]).values()
     means = seed_means(records, "width", "input_mult")
     return s, {w: [means[(w, m)] for m in MULTS] for w in (64, 128, 256)}
@@ -122,6 +122,24 @@ def test_committed_gpt2_without_positions_or_any_bias_still_drifts_as_the_readme
     s, means = _drift(_edited_runs("no_linear_biases+no_norm_biases+no_positions"), -7)
     _assert_moves(s, [(64, 3, [3, 3]), (128, 1, [1, 1]), (256, 1, [1, 1])], [2.91, 1.41, 0.87], 2, 0.028, 0.012)
     assert means[256] == [4.47, 4.465, 4.473, 4.493, 4.528]
+
+
+def test_committed_gpt2_with_an_unscaled_c_proj_init_moves_one_step_as_the_readme_says():
+    """c_proj drawn without upstream's 1/sqrt(2 n_layer), 3 seeds: x8 -> x4 -> x4, 1 step, 0.017 nats (as built 2
+    steps, 0.029), better at every width, yet the vertex falls 1.49 log2 units (as built 1.62)."""
+    s, means = _drift(_edited_runs("unscaled_branch_init", 45), -7, seeds=(0, 1, 2))
+    _assert_moves(s, [(64, 3, [4, 3, 3]), (128, 2, [3, 2, 2]), (256, 2, [2, 2, 2])], [3.32, 2.46, 1.83], 1, 0.017,
+                  0.017)
+    assert means == {64: [4.835, 4.76, 4.726, 4.705, 4.71], 128: [4.649, 4.596, 4.579, 4.579, 4.61],
+                     256: [4.557, 4.511, 4.502, 4.519, 4.56]}
+    sweeps = [r for name in ("", "_input_mult", "_input_mult_seed2")
+              for r in sw.load(DOCS / f"hp_transfer_gpt2{name}.jsonl")]
+    as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
+                and r["init_std"] == 0.069282 and r["input_mult"] in MULTS]
+    built, built_means = _drift(as_built, -7, seeds=(0, 1, 2))
+    _assert_moves(built, [(64, 3, [3, 3, 3]), (128, 2, [3, 2, 2]), (256, 1, [2, 1, 1])], [3.01, 2.11, 1.39], 2, 0.029,
+                  0.019)
+    assert all(min(means[w]) < min(built_means[w]) for w in means)  # better at every width
 
 
 def test_committed_sequential_tied_neox_input_mult_matches_the_readme():

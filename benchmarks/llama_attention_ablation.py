@@ -13,7 +13,8 @@ is edited into muP Llama here, one at a time (grouped-query attention and the un
 * ``learned_positions``: GPT-2's absolute position table (``max_position_embeddings`` x width, drawn at the init
   std, muP: an input weight) added to the token embedding; with ``no_rope`` it is GPT-2's position scheme;
 * ``gelu_mlp``: the MLP ungated, ``down(GELU(gate(x)))`` as GPT-2's (tanh GELU), ``up_proj`` removed;
-* ``layer_norm``: every RMSNorm (both per block and the final one) a LayerNorm with a bias, as GPT-2's.
+* ``layer_norm``: every RMSNorm (both per block and the final one) a LayerNorm with a bias, as GPT-2's;
+* ``scaled_branch_init``: ``o_proj`` and ``down_proj`` drawn at std / sqrt(2 n_layer), as GPT-2's ``c_proj``.
 
 Edits combine: ``no_rope+learned_positions`` applies both. The same edits ask which of GPT-2's parts makes its
 input multiplier's optimum fall with width where tied Llama's holds (docs/gpt2_ablation/): ``--steps 300 --set
@@ -29,6 +30,7 @@ appended to the JSONL file and skipped when run again.
         --out docs/llama_ablation/attn_mult.jsonl --report docs/llama_ablation/attn_mult.png
 """
 import functools
+import math
 
 import torch
 from mup.infshape import InfDim, InfShape
@@ -88,7 +90,14 @@ def layer_norm(model, run):
     _as_layer_norm(model.model, "norm")
 
 
-EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp, "layer_norm": layer_norm}
+def scaled_branch_init(model, run):
+    for layer in model.model.layers:  # GPT-2's init of the maps that write to the residual stream: std / sqrt(2 L)
+        for proj in (layer.self_attn.o_proj, layer.mlp.down_proj):
+            proj.weight.data.div_(math.sqrt(2 * model.config.num_hidden_layers))
+
+
+EDITS = {"no_rope": no_rope, "learned_positions": learned_positions, "gelu_mlp": gelu_mlp, "layer_norm": layer_norm,
+         "scaled_branch_init": scaled_branch_init}
 
 
 edit_for = functools.partial(model_edit, EDITS)  # a variant's edit; "a+b" applies a, then b

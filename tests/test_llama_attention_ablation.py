@@ -98,6 +98,15 @@ def test_steps_and_set_give_the_tied_sweeps_own_runs():
     assert protocol_overrides(parser.parse_args(["--data", "d"])) == {}  # unset: the 1200-step protocol
 
 
+def test_scaled_branch_init_divides_the_residual_writers_by_sqrt_2_n_layer():
+    built, edited = _model(), _model("scaled_branch_init")
+    for plain, layer in zip(built.model.layers, edited.model.layers):
+        for name in ("self_attn.o_proj", "mlp.down_proj"):
+            before, after = plain.get_submodule(name).weight, layer.get_submodule(name).weight
+            assert torch.allclose(after, before / (2 * RUN.n_layer) ** 0.5)
+        assert torch.equal(plain.mlp.up_proj.weight, layer.mlp.up_proj.weight)  # the other maps as built
+
+
 def test_a_misspelt_edit_is_named():
     with pytest.raises(Exception, match="no_rpe"):
         variant_checker(ablation.EDITS)("no_rpe+gelu_mlp")

@@ -176,11 +176,15 @@ def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
       256: [4.406, 4.368, 4.349, 4.361, 4.397]}),
     ("layer_norm+gelu_mlp", [(64, 3, [3, 3]), (128, 3, [3, 3]), (256, 2, [2, 2])], [2.97, 2.75, 2.06], 0.02, 0.009,
      {64: [4.649, 4.582, 4.557, 4.538, 4.56], 128: [4.519, 4.453, 4.441, 4.434, 4.455],
-      256: [4.407, 4.365, 4.34, 4.36, 4.394]})])
+      256: [4.407, 4.365, 4.34, 4.36, 4.394]}),
+    ("layer_norm+gelu_mlp+scaled_branch_init", [(64, 2, [2, 4]), (128, 3, [3, 2]), (256, 2, [2, 2])],
+     [2.4, 2.52, 1.8], 0.0, 0.025,
+     {64: [4.596, 4.576, 4.56, 4.562, 4.569], 128: [4.485, 4.446, 4.438, 4.437, 4.476],
+      256: [4.393, 4.362, 4.349, 4.38, 4.42]})])
 def test_committed_tied_llama_with_gpt2s_norm_or_mlp_holds_as_the_readme_says(variant, optima, vertices, gap, spread,
                                                                              means):
     """Tied Llama with GPT-2's LayerNorm or GELU MLP edited in: input_mult moves 1 step, within the seed spread; with
-    both, 1 step too, but at 0.020 nats, above the seed spread."""
+    both, 1 step too, but at 0.020 nats, above the seed spread; with GPT-2's c_proj init too, 0.000 nats."""
     records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult_llama_tied_edits.jsonl")
                if r["variant"] == variant]
     assert len(records) == 30 and {r["config_set"] for r in records} == {"tie_word_embeddings=true"}

@@ -217,3 +217,12 @@ def test_unscaled_branch_init_draws_c_proj_as_c_fc():
         assert plain.mlp.c_proj.weight.std() < 0.6 * plain.mlp.c_fc.weight.std()  # 1 / sqrt(2 * 2) as built
         for proj in (block.attn.c_proj, block.mlp.c_proj):
             assert proj.weight.std().item() == pytest.approx(block.mlp.c_fc.weight.std().item(), rel=0.1)
+
+
+def test_committed_tied_llama_at_gpt2s_centre_lr_drifts_as_the_readme_says():
+    """Tied Llama as built at log2 LR -7 (GPT-2's centre; its own optimum is -6): x8 -> x4 -> x2, 2 steps,
+    0.012 nats."""
+    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl"
+    s, means = _drift(committed_set_sweep(path, 30, "tie_word_embeddings=true", 300), -7)
+    _assert_moves(s, [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [1, 1])], [3.15, 2.37, 1.38], 2, 0.012, 0.008)
+    assert means[64] == [4.646, 4.61, 4.592, 4.581, 4.587] and means[256] == [4.416, 4.382, 4.387, 4.394, 4.419]

@@ -38,9 +38,10 @@ def no_positions(model, run):
 
 
 def unscaled_branch_init(model, run):
+    base_layers = run.base_depth or model.config.n_layer  # muP in width only: the base has the model's depth
     for block in model.transformer.h:  # undo upstream's c_proj std / sqrt(2 L_base)
         for proj in (block.attn.c_proj, block.mlp.c_proj):
-            proj.weight.data.mul_(math.sqrt(2 * run.base_depth))
+            proj.weight.data.mul_(math.sqrt(2 * base_layers))
 
 
 def both(model, run):

@@ -25,9 +25,8 @@ again; ``--report`` analyses and draws each variant as ``sweep-report`` does.
         --report docs/gpt2_ablation/input_mult.png
 """
 import functools
-import math
 
-from depth_ablation_gpt2 import no_positions  # this folder is on sys.path when run
+from depth_ablation_gpt2 import no_positions, unscaled_branch_init  # this folder is on sys.path when run
 from optimizer_ablation import edited_runs, model_edit, model_edit_parser, protocol, run_edit_ablation, train_edited
 
 
@@ -45,12 +44,6 @@ def no_linear_biases(model, run):
 def no_norm_biases(model, run):
     norms = [norm for block in model.transformer.h for norm in (block.ln_1, block.ln_2)] + [model.transformer.ln_f]
     _zero_and_freeze(norm.bias for norm in norms)
-
-
-def unscaled_branch_init(model, run):
-    for block in model.transformer.h:  # undo upstream's c_proj std / sqrt(2 n_layer); muP's width factor stays
-        for proj in (block.attn.c_proj, block.mlp.c_proj):
-            proj.weight.data.mul_(math.sqrt(2 * model.config.n_layer))
 
 
 EDITS = {"no_positions": no_positions, "no_linear_biases": no_linear_biases, "no_norm_biases": no_norm_biases,

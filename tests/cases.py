@@ -329,3 +329,13 @@ def committed_set_sweep(path, n_runs, config_set, steps) -> list:
     assert len(records) == n_runs and not any(r["diverged"] for r in records)
     assert {r["config_set"] for r in records} == {config_set} and {r["steps"] for r in records} == {steps}
     return records
+
+
+def assert_optimum_moves(analysis, optima, vertices, shift, gap, spread):
+    """One swept HP's committed analysis, as the README states it: per width (width, argmin, each seed's argmin) and
+    the parabola's vertex, in log2 of the HP; the optimum's shift in grid steps; wider better near every optimum;
+    what the narrowest width's optimum costs the widest, and the seed spread at the optimum, in nats."""
+    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in analysis["widths"]] == optima
+    assert [round(r["parabola_log2"], 2) for r in analysis["widths"]] == vertices
+    assert analysis["optimum_shift_steps"] == shift and analysis["wider_better_near_optimum"]
+    assert (round(analysis["transfer_gap"], 3), round(analysis["seed_spread_at_optimum"], 3)) == (gap, spread)

@@ -10,7 +10,7 @@ import torch
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model
 
-from cases import committed_set_sweep, seed_means, train_two_steps
+from cases import assert_optimum_moves, committed_set_sweep, seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import gpt2_input_mult_ablation as ablation  # noqa: E402
@@ -83,19 +83,10 @@ def _drift(records, log2_lr, seeds=(0, 1)):
     return s, {w: [means[(w, m)] for m in MULTS] for w in (64, 128, 256)}
 
 
-def _assert_moves(s, optima, vertices, shift, gap, spread):
-    """Per width (argmin, each seed's argmin) and vertex, in log2 of the multiplier; the shift in grid steps, what
-    width 64's optimum costs width 256 and the seed spread at the optimum, in nats."""
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == optima
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == vertices
-    assert s["optimum_shift_steps"] == shift and s["wider_better_near_optimum"]
-    assert (round(s["transfer_gap"], 3), round(s["seed_spread_at_optimum"], 3)) == (gap, spread)
-
-
 def test_committed_no_positions_input_mult_matches_the_readme():
     """Without its position table GPT-2's input_mult drifts as with it: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
     s, means = _drift(_edited_runs("no_positions"), -7)
-    _assert_moves(s, [(64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])], [2.87, 1.49, 0.94], 2, 0.028, 0.01)
+    assert_optimum_moves(s, [(64, 3, [3, 3]), (128, 1, [2, 1]), (256, 1, [1, 1])], [2.87, 1.49, 0.94], 2, 0.028, 0.01)
     assert means[256] == [4.465, 4.46, 4.466, 4.487, 4.523]
 
 
@@ -108,7 +99,7 @@ def test_committed_gpt2_without_its_biases_drifts_as_the_readme_says(variant, op
     """GPT-2 without its linear maps' (or its LayerNorms') biases: x8 -> x4 -> x2, 2 steps, 0.024 nats, its losses
     within 0.015 nats of GPT-2's as built."""
     s, means = _drift(_edited_runs(variant), -7)
-    _assert_moves(s, optima, vertices, 2, 0.024, spread)
+    assert_optimum_moves(s, optima, vertices, 2, 0.024, spread)
     assert means[256] == at_256
     sweeps = sw.load(DOCS / "hp_transfer_gpt2.jsonl") + sw.load(DOCS / "hp_transfer_gpt2_input_mult.jsonl")
     as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
@@ -120,7 +111,7 @@ def test_committed_gpt2_without_its_biases_drifts_as_the_readme_says(variant, op
 def test_committed_gpt2_without_positions_or_any_bias_still_drifts_as_the_readme_says():
     """GPT-2 without its position table and every bias together: x8 -> x2 -> x2, 2 steps, 0.028 nats."""
     s, means = _drift(_edited_runs("no_linear_biases+no_norm_biases+no_positions"), -7)
-    _assert_moves(s, [(64, 3, [3, 3]), (128, 1, [1, 1]), (256, 1, [1, 1])], [2.91, 1.41, 0.87], 2, 0.028, 0.012)
+    assert_optimum_moves(s, [(64, 3, [3, 3]), (128, 1, [1, 1]), (256, 1, [1, 1])], [2.91, 1.41, 0.87], 2, 0.028, 0.012)
     assert means[256] == [4.47, 4.465, 4.473, 4.493, 4.528]
 
 
@@ -128,8 +119,8 @@ def test_committed_gpt2_with_an_unscaled_c_proj_init_moves_one_step_as_the_readm
     """c_proj drawn without upstream's 1/sqrt(2 n_layer), 3 seeds: x8 -> x4 -> x4, 1 step, 0.017 nats (as built 2
     steps, 0.029), better at every width, yet the vertex falls 1.49 log2 units (as built 1.62)."""
     s, means = _drift(_edited_runs("unscaled_branch_init", 45), -7, seeds=(0, 1, 2))
-    _assert_moves(s, [(64, 3, [4, 3, 3]), (128, 2, [3, 2, 2]), (256, 2, [2, 2, 2])], [3.32, 2.46, 1.83], 1, 0.017,
-                  0.017)
+    assert_optimum_moves(s, [(64, 3, [4, 3, 3]), (128, 2, [3, 2, 2]), (256, 2, [2, 2, 2])],
+                         [3.32, 2.46, 1.83], 1, 0.017, 0.017)
     assert means == {64: [4.835, 4.76, 4.726, 4.705, 4.71], 128: [4.649, 4.596, 4.579, 4.579, 4.61],
                      256: [4.557, 4.511, 4.502, 4.519, 4.56]}
     sweeps = [r for name in ("", "_input_mult", "_input_mult_seed2")
@@ -137,8 +128,8 @@ def test_committed_gpt2_with_an_unscaled_c_proj_init_moves_one_step_as_the_readm
     as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
                 and r["init_std"] == 0.069282 and r["input_mult"] in MULTS]
     built, built_means = _drift(as_built, -7, seeds=(0, 1, 2))
-    _assert_moves(built, [(64, 3, [3, 3, 3]), (128, 2, [3, 2, 2]), (256, 1, [2, 1, 1])], [3.01, 2.11, 1.39], 2, 0.029,
-                  0.019)
+    assert_optimum_moves(built, [(64, 3, [3, 3, 3]), (128, 2, [3, 2, 2]), (256, 1, [2, 1, 1])],
+                         [3.01, 2.11, 1.39], 2, 0.029, 0.019)
     assert all(min(means[w]) < min(built_means[w]) for w in means)  # better at every width
 
 
@@ -147,7 +138,7 @@ def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""
     path = DOCS / "gpt2_ablation" / "input_mult_neox_sequential_tied.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, NEOX_SEQUENTIAL_TIED, 300), -7)
-    _assert_moves(s, [(64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])], [2.64, 2.42, 1.48], 2, 0.026, 0.018)
+    assert_optimum_moves(s, [(64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])], [2.64, 2.42, 1.48], 2, 0.026, 0.018)
     assert means == {64: [4.689, 4.614, 4.592, 4.59, 4.605], 128: [4.522, 4.473, 4.458, 4.46, 4.491],
                      256: [4.394, 4.349, 4.35, 4.375, 4.424]}
 
@@ -158,13 +149,13 @@ def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
     path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, "attention_bias=true;mlp_bias=true;tie_word_embeddings=true", 300),
                       -6)
-    _assert_moves(s, [(64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])], [3.42, 2.53, 1.3], 2, 0.026, 0.003)
+    assert_optimum_moves(s, [(64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])], [3.42, 2.53, 1.3], 2, 0.026, 0.003)
     assert means == {64: [4.643, 4.559, 4.551, 4.545, 4.545], 128: [4.477, 4.434, 4.416, 4.416, 4.436],
                      256: [4.355, 4.311, 4.322, 4.337, 4.37]}
     without = [r for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")  # the same runs without biases
                if r["init_std"] == 0.069282 and r["output_mult"] == r["attn_mult"] == 1 and r["input_mult"] in MULTS]
     s, _ = _drift(without, -6)
-    _assert_moves(s, [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])], [3.44, 2.34, 2.28], 1, 0.002, 0.021)
+    assert_optimum_moves(s, [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])], [3.44, 2.34, 2.28], 1, 0.002, 0.021)
 
 
 @pytest.mark.parametrize("variant, optima, vertices, gap, spread, means", [
@@ -190,7 +181,7 @@ def test_committed_tied_llama_with_gpt2s_norm_or_mlp_holds_as_the_readme_says(va
     assert len(records) == 30 and {r["config_set"] for r in records} == {"tie_word_embeddings=true"}
     assert {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
     s, seed_mean = _drift(records, -6)
-    _assert_moves(s, optima, vertices, 1, gap, spread)
+    assert_optimum_moves(s, optima, vertices, 1, gap, spread)
     assert seed_mean == means
 
 
@@ -206,7 +197,7 @@ def test_committed_tied_llama_with_one_set_of_biases_matches_the_readme(bias, op
     MLP's leave a flat width-64 top whose argmin sits on the edge (2 steps by the argmin, 0.018 nats, spread 0.026)."""
     path = DOCS / "gpt2_ablation" / f"input_mult_llama_tied_{bias}.jsonl"
     s, seed_mean = _drift(committed_set_sweep(path, 30, f"{bias}=true;tie_word_embeddings=true", 300), -6)
-    _assert_moves(s, optima, vertices, 2, gap, spread)
+    assert_optimum_moves(s, optima, vertices, 2, gap, spread)
     assert seed_mean == means
 
 
@@ -224,5 +215,5 @@ def test_committed_tied_llama_at_gpt2s_centre_lr_drifts_as_the_readme_says():
     0.012 nats."""
     path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, "tie_word_embeddings=true", 300), -7)
-    _assert_moves(s, [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [1, 1])], [3.15, 2.37, 1.38], 2, 0.012, 0.008)
+    assert_optimum_moves(s, [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [1, 1])], [3.15, 2.37, 1.38], 2, 0.012, 0.008)
     assert means[64] == [4.646, 4.61, 4.592, 4.581, 4.587] and means[256] == [4.416, 4.382, 4.387, 4.394, 4.419]

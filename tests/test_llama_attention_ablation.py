@@ -10,7 +10,7 @@ import torch
 from mutransformers import sweep as sw
 from mutransformers.sweep.train import RunConfig, build_model
 
-from cases import committed_set_sweep, seed_means, train_two_steps
+from cases import assert_optimum_moves, committed_set_sweep, seed_means, train_two_steps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import llama_attention_ablation as ablation  # noqa: E402
@@ -145,11 +145,8 @@ def test_committed_tied_llama_readout_matches_the_readme():
     """Llama with its readout tied to the embedding (as GPT-2's is), 3 seeds: width 64's attention multiplier costs
     width 256 0.016 nats (as built 0.076), within the seed spread, though the argmin wanders over the flat bottom."""
     s, means = _attn_mult_analysis("attn_mult_tied", 63, "tie_word_embeddings=true", LLAMA_GRID, seeds=(0, 1, 2))
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -3, [-1, -3, -3]), (128, 0, [1, -1, -3]), (256, -2, [-2, -2, -2])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.39, -1.89]
-    assert s["optimum_shift_steps"] == 3 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.016 and round(s["seed_spread_at_optimum"], 3) == 0.037
+    assert_optimum_moves(s, [(64, -3, [-1, -3, -3]), (128, 0, [1, -1, -3]), (256, -2, [-2, -2, -2])],
+                         [-3.0, 0.39, -1.89], 3, 0.016, 0.037)
     assert [means[(64, m)] for m in LLAMA_GRID] == [4.21, 4.219, 4.225, 4.26, 4.279, 4.312, 4.375]
     assert [means[(128, m)] for m in LLAMA_GRID] == [4.088, 4.06, 4.069, 4.054, 4.056, 4.074, 4.199]
     assert [means[(256, m)] for m in LLAMA_GRID] == [3.967, 3.951, 3.961, 3.967, 3.96, 3.982, 4.015]
@@ -160,11 +157,7 @@ def test_committed_untied_gpt2_readout_matches_the_readme():
     tied it holds at x4 (docs/hp_transfer_gpt2_attn_long.jsonl)."""
     s, means = _attn_mult_analysis("gpt2_attn_mult_untied", 28, "tie_word_embeddings=false",
                                    (0.25, 0.5, 1, 2, 4, 8, 16))
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, 1, [1, 2]), (256, 3, [3, 3])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [0.8, 2.72]
-    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.021 and round(s["seed_spread_at_optimum"], 3) == 0.002
+    assert_optimum_moves(s, [(64, 1, [1, 2]), (256, 3, [3, 3])], [0.8, 2.72], 2, 0.021, 0.002)
     values = (0.25, 0.5, 1, 2, 4, 8, 16)
     assert [means[(64, m)] for m in values] == [4.291, 4.283, 4.279, 4.278, 4.279, 4.288, 4.33]
     assert [means[(256, m)] for m in values] == [4.081, 4.07, 4.057, 4.052, 4.039, 4.031, 4.058]
@@ -212,11 +205,8 @@ def test_committed_zero_readout_llama_matches_the_readme():
     256 0.026 nats, within the seed spread (as tied); the bumpy width-64 curve moves the argmin 2 steps, and the
     default x1 trains 0.06-0.18 nats worse than x1/2."""
     s, means = _attn_mult_analysis("attn_mult_readout0", 63, "readout_zero_init=true", LLAMA_GRID, seeds=(0, 1, 2))
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -3, [-1, -1, 0]), (128, -1, [-1, -1, -1]), (256, -2, [-2, -1, -2])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, -1.42, -1.74]
-    assert s["optimum_shift_steps"] == 2 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.026 and round(s["seed_spread_at_optimum"], 3) == 0.033
+    assert_optimum_moves(s, [(64, -3, [-1, -1, 0]), (128, -1, [-1, -1, -1]), (256, -2, [-2, -1, -2])],
+                         [-3.0, -1.42, -1.74], 2, 0.026, 0.033)
     assert [means[(64, m)] for m in LLAMA_GRID] == [4.24, 4.263, 4.253, 4.311, 4.44, 4.565, 4.702]
     assert [means[(128, m)] for m in LLAMA_GRID] == [4.18, 4.131, 4.116, 4.294, 4.421, 4.485, 4.535]
     assert [means[(256, m)] for m in LLAMA_GRID] == [4.064, 4.038, 4.046, 4.145, 4.321, 4.419, 4.499]
@@ -226,10 +216,6 @@ def test_committed_multi_head_llama_matches_the_readme():
     """Llama with a key/value head per query head (4, where as built 2 are shared): the optimum still climbs x1/8 ->
     x2 (4 steps, 0.052 nats), so grouped-query attention is not what makes the drift."""
     s, means = _attn_mult_analysis("attn_mult_mha", 28, "num_key_value_heads=4", LLAMA_GRID)
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -3, [-3, -2]), (256, 1, [1, 1])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-3.0, 0.96]
-    assert s["optimum_shift_steps"] == 4 and s["wider_better_near_optimum"]
-    assert round(s["transfer_gap"], 3) == 0.052 and round(s["seed_spread_at_optimum"], 3) == 0.015
+    assert_optimum_moves(s, [(64, -3, [-3, -2]), (256, 1, [1, 1])], [-3.0, 0.96], 4, 0.052, 0.015)
     assert [means[(64, m)] for m in LLAMA_GRID] == [4.22, 4.221, 4.228, 4.243, 4.283, 4.309, 4.432]
     assert [means[(256, m)] for m in LLAMA_GRID] == [4.058, 4.052, 4.028, 4.021, 4.006, 4.023, 4.045]

@@ -217,3 +217,40 @@ def test_committed_tied_llama_at_gpt2s_centre_lr_drifts_as_the_readme_says():
     s, means = _drift(committed_set_sweep(path, 30, "tie_word_embeddings=true", 300), -7)
     assert_optimum_moves(s, [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [1, 1])], [3.15, 2.37, 1.38], 2, 0.012, 0.008)
     assert means[64] == [4.646, 4.61, 4.592, 4.581, 4.587] and means[256] == [4.416, 4.382, 4.387, 4.394, 4.419]
+
+
+def _lr_by_input_mult(records, lrs):
+    """A full log2 LR x input_mult grid: each HP's analysis, its optimum taken over the other's values, and per LR
+    the input_mult optimum per width at that LR alone, with its shift in grid steps."""
+    assert {r["log2_lr"] for r in records} == set(lrs) and not any(r["diverged"] for r in records)
+    joint = {name.split()[-1]: s for name, s in sw.analyze(records).items()}
+    at_lr = {}
+    for lr in lrs:
+        (s,) = sw.analyze([r for r in records if r["log2_lr"] == lr]).values()
+        at_lr[lr] = ([r["best_log2"] for r in s["widths"]], s["optimum_shift_steps"])
+    return joint, at_lr
+
+
+def _copied_from(records, sources):
+    """The runs a joint grid took from earlier sweeps are those sweeps' runs, key and loss."""
+    earlier = {r["key"]: r["eval_loss"] for path in sources for r in sw.load(path)}
+    copied = [r for r in records if r["key"] in earlier]
+    assert all(r["eval_loss"] == earlier[r["key"]] for r in copied)
+    return {r["log2_lr"] for r in copied}
+
+
+def test_committed_tied_llama_lr_and_input_mult_tuned_together_transfer_as_the_readme_says():
+    """Tied Llama, log2 LR -7..-5 x input_mult x1..x16: the joint optimum is LR -6 at every width with input_mult
+    x8 -> x4 -> x4 (1 step, 0.002 nats); at the LR one step below it input_mult drifts 2 steps."""
+    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr.jsonl"
+    records = committed_set_sweep(path, 90, "tie_word_embeddings=true", 300)
+    assert _copied_from(records, [DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl",
+                                  DOCS / "hp_transfer_llama_tied.jsonl"]) == {-7, -6}
+    joint, at_lr = _lr_by_input_mult(records, (-7, -6, -5))
+    assert_optimum_moves(joint["log2_lr"], [(64, -6, [-6, -6]), (128, -6, [-6, -6]), (256, -6, [-6, -6])],
+                         [-5.74, -5.78, -5.94], 0, 0.0, 0.021)
+    assert_optimum_moves(joint["input_mult"], [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])],
+                         [3.44, 2.34, 2.28], 1, 0.002, 0.021)
+    assert at_lr == {-7: ([3, 2, 1], 2), -6: ([3, 2, 2], 1), -5: ([4, 3, 3], 1)}
+    means = seed_means(records, "width", "log2_lr", "input_mult")
+    assert [means[(256, -5, m)] for m in MULTS] == [4.714, 4.412, 4.381, 4.375, 4.397]

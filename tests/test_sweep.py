@@ -15,7 +15,7 @@ from transformers import get_cosine_schedule_with_warmup
 import mutransformers as mt
 from mutransformers import families
 from mutransformers import sweep as sw
-from mutransformers.sweep import results
+from mutransformers.sweep import grid, results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
 
 from cases import committed_set_sweep, seed_means
@@ -125,7 +125,6 @@ def test_a_failed_run_stops_the_sweep_instead_of_training_the_rest(tmp_path, mon
     """The pool's exit waits for every submitted run: a failed run (or an interrupt) used to train the whole
     remaining grid and record none of it. Now the queued runs are cancelled; only those in flight finish."""
     import multiprocessing
-    from mutransformers.sweep import grid
     assert multiprocessing.get_start_method() == "fork"  # the stand-in reaches the workers through fork
     started = tmp_path / "started"
     started.mkdir()
@@ -1225,3 +1224,21 @@ def test_committed_depth_ablation_matches_the_readme():
     assert {label for label, row in summary.items() if row["deeper_better"]} == deeper_better
     assert all(row["seeds"] == 2 for row in summary.values())
     assert (folder / "summary.png").exists()
+
+
+def test_a_sweep_refuses_to_add_runs_of_another_configuration_to_its_results_file(tmp_path):
+    """Adding width 512 to a 64..256 file with --widths 512 alone makes 512 the base width: refused before any run
+    trains, naming the fix; with the file's smallest width kept, its runs extend the file's sweep."""
+    path = tmp_path / "results.jsonl"
+    kept = sw.Sweep(params=["mup"], widths=[64, 256], log2_lrs=[-7], seeds=[0])
+    for run in kept.runs():
+        results.append(path, {**dataclasses.asdict(run), "key": run.key(), "eval_loss": 5.0, "diverged": False})
+    alone = sw.Sweep(params=["mup"], widths=[512], log2_lrs=[-7], seeds=[0])
+    with pytest.raises(mt.MuPError, match=r"base_width 64; this sweep's have 512.*keep the file's smallest width"):
+        grid.run_local(alone, path, DATA)
+    assert len(sw.load(path)) == 2  # nothing trained
+    grid.check_extends(sw.load(path), sw.Sweep(params=["mup"], widths=[64, 512], log2_lrs=[-7], seeds=[0]).runs(),
+                       path)
+    with pytest.raises(mt.MuPError, match=r"steps 300; this sweep's have 1000"):
+        grid.check_extends(sw.load(path), sw.Sweep(params=["mup"], widths=[64], log2_lrs=[-7], seeds=[0],
+                                                   run_fields={"steps": 1000}).runs(), path)

@@ -15,14 +15,14 @@ smallest depth is the base depth of the ``completep`` and ``depth_mup`` runs (Co
 import itertools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import torch
 from tqdm.auto import tqdm
 
 from .. import families
 from ..core.errors import MuPError
-from . import results
+from . import report, results
 from .corpus import as_corpus
 from .train import (DEPTH_ALPHA, HPARAMS, MULTIPLIERS, PARAMS, RunConfig, base_init_std, config_settings,
                     train_run)
@@ -131,9 +131,28 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
     """Runs what the results file lacks on ``workers`` local processes (one thread each); no server.
 
     Each finished run is appended by this process, so the file has one writer. Returns the number
-    of runs done now.
+    of runs done now. A results file holds one sweep: runs that would mix configurations with the
+    file's are refused before any trains.
     """
-    return run_runs(sweep.runs(), results_path, data_dir, workers, progress)
+    runs = sweep.runs()
+    check_extends(results.load(results_path), runs, results_path)
+    return run_runs(runs, results_path, data_dir, workers, progress)
+
+
+def check_extends(records: list, runs: list, results_path):
+    """Refuses new runs whose fixed settings differ from the results file's. The common way in: adding a width
+    with ``--widths 512`` alone makes 512 muP's base width (the smallest width is the base), so its runs are not
+    the file's sweep and its report would refuse the file after hours of training."""
+    new = [asdict(run) for run in runs]
+    for arch, name, _ in report.mixed_settings(records + new):
+        default = RunConfig.__dataclass_fields__[name].default
+        before = sorted({str(r.get(name, default)) for r in records if r["arch"] == arch})
+        now = sorted({str(r[name]) for r in new if r["arch"] == arch})
+        hint = (" The smallest of --widths is muP's base width: keep the file's smallest width in --widths (its "
+                "runs are skipped as done)." if name == "base_width" else "")
+        raise MuPError(f"{results_path} holds {arch} runs with {name} {', '.join(before)}; this sweep's have "
+                       f"{', '.join(now)}, so its runs would not be the file's sweep.{hint} Or write them to a new "
+                       "--results file.")
 
 
 def run_runs(runs: list, results_path, data_dir, workers: int = 1, progress: bool = True, desc: str = "sweep") -> int:

@@ -87,16 +87,27 @@ def check_one_sweep(records, source="the results"):
         if missing:
             raise MuPError(f"{source} is not a sweep results file: record {i + 1} lacks {missing}. Give the "
                            "JSONL file a sweep wrote (mutransformers sweep --results FILE).")
+    for arch, name, values in mixed_settings(records):
+        raise MuPError(f"{source} mixes runs of different sweep configurations: {arch} runs have {name} in "
+                       f"{values}. Report each configuration from its own results file (sweep --results); "
+                       "only the scale, log2_lr, init_std and the multipliers may vary within one.")
     for arch in sorted({r["arch"] for r in records}):
         runs = [r for r in records if r["arch"] == arch]
-        for name in _FIXED:
-            values = sorted({r.get(name, RunConfig.__dataclass_fields__[name].default) for r in runs})
-            if len(values) > 1:
-                raise MuPError(f"{source} mixes runs of different sweep configurations: {arch} runs have {name} in "
-                               f"{values}. Report each configuration from its own results file (sweep --results); "
-                               "only the scale, log2_lr, init_std and the multipliers may vary within one.")
         for param in sorted({r["param"] for r in runs}):
             scale_axis({_scale(r) for r in runs if r["param"] == param})
+
+
+def mixed_settings(runs) -> list:
+    """(arch, setting, its values) for every setting that must be one per architecture and is not: runs are
+    records or ``RunConfig`` fields as dicts."""
+    mixed = []
+    for arch in sorted({r["arch"] for r in runs}):
+        for name in _FIXED:
+            values = sorted({r.get(name, RunConfig.__dataclass_fields__[name].default) for r in runs
+                             if r["arch"] == arch})
+            if len(values) > 1:
+                mixed.append((arch, name, values))
+    return mixed
 
 
 def curves(records) -> dict:

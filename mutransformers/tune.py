@@ -109,6 +109,25 @@ UNTIED_READOUT_DRIFT = (
     "tie_word_embeddings=true in the target, or leave {names} out of the search.")
 
 
+# measured in docs/gpt2_ablation/input_mult_{gpt2,llama_tied}_lr.* (README: "tuned together with the LR")
+INPUT_MULT_AT_ONE_LR = (
+    "--search input_mult at one learning rate (log2_lr={lr:g}): input_mult's optimum depends on the LR it is "
+    "tuned at, and below the LR's own optimum it falls with width (measured, widths 64 -> 256: GPT-2 x8 -> x2 at "
+    "2^-7 and at 2^-8, Llama tied x8 -> x2 at 2^-7; searched together with the LR both move 1 step). Search "
+    "log2_lr over a range with it.")
+
+
+def best_on_edge(trials: list, best: dict, space: dict) -> dict:
+    """{HP: "lowest" | "highest"} for each searched HP whose best value is the lowest or highest one tried: its
+    optimum may lie outside the search (GPT-2's joint LR x input_mult optimum sat on our grid's top LR)."""
+    edges = {}
+    for name in space:
+        tried = sorted({t["hparams"][name] for t in trials if t["complete"]})
+        if len(tried) > 1 and best["hparams"][name] in (tried[0], tried[-1]):
+            edges[name] = "lowest" if best["hparams"][name] == tried[0] else "highest"
+    return edges
+
+
 def has_random_untied_readout(config) -> bool:
     """An LM head with its own weight, drawn at random (not ``readout_zero_init``)."""
     return not getattr(config, "tie_word_embeddings", True) and not getattr(config, "readout_zero_init", False)
@@ -142,6 +161,9 @@ class Tune:
         drifting = [name for name in DRIFTS_UNDER_AN_UNTIED_READOUT if name in self.space]
         if drifting and has_random_untied_readout(self.target_config):
             warnings.warn(UNTIED_READOUT_DRIFT.format(names=" and ".join(drifting)), UserWarning, stacklevel=2)
+        lr = self.space["log2_lr"]
+        if "input_mult" in self.space and len(set(lr.values)) == 1:
+            warnings.warn(INPUT_MULT_AT_ONE_LR.format(lr=lr.values[0]), UserWarning, stacklevel=2)
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -261,6 +283,11 @@ class Tune:
     def write(self) -> dict:
         """hparams.json, target/config.json, report.json and report.png; returns the hparams record."""
         best = self.best()
+        edges = best_on_edge(self.trials_table(), best, self.space)
+        if edges:
+            warnings.warn("The best " + ", ".join(f"{n} ({best['hparams'][n]:g}) is the {e}" for n, e in edges.items())
+                          + " value searched: the optimum may lie beyond it. Widen --search "
+                          + " ".join(edges) + " and rerun (finished trials are kept).", UserWarning, stacklevel=2)
         defaults = {n: RunConfig.__dataclass_fields__[n].default for n in HPARAMS if n != "log2_lr"}
         if families.ARCHS[self.arch].init_std_field is None:  # T5: its init is fan-in scaled already
             defaults.pop("init_std")
@@ -284,6 +311,7 @@ class Tune:
                       "parameters": targets.parameter_count(self.proxy_config)},
             "search": {"sampler": self.sampler, "space": {n: d.describe() for n, d in self.space.items()},
                        "trials": len(self.trials_table()), "results": self.results_path.name,
+                       "best_on_edge": edges,
                        "study": self.study_name(),
                        "runs": len(self._records()),
                        "proxy_flops": targets.training_flops(self.proxy_config, steps_tokens) * len(self._records())},

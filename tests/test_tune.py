@@ -13,7 +13,7 @@ from mutransformers.sweep import check_one_sweep, load
 from mutransformers.sweep.corpus import Corpus
 from mutransformers.sweep.train import RunConfig, train_run
 from mutransformers.train_target import train_target
-from mutransformers.tune import Tune, parse_space
+from mutransformers.tune import Tune, best_on_edge, parse_space
 
 WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
 TINY_GPT2 = {"model_type": "gpt2", "n_embd": 128, "n_head": 4, "n_layer": 2, "n_positions": 64, "vocab_size": 512,
@@ -232,7 +232,8 @@ def test_searching_a_drifting_multiplier_under_an_untied_random_readout_is_warne
 def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_json, text_folder, tmp_path):
     tune = _tune(target_json, text_folder, tmp_path / "tuned")
     assert tune.run(workers=2, progress=False) == 6
-    record = tune.write()
+    with pytest.warns(UserWarning, match=r"The best output_mult \(.*\) is the (low|high)est value searched"):
+        record = tune.write()
     records = load(tmp_path / "tuned" / "trials.jsonl")
     assert len(records) == 6 and len({r["key"] for r in records}) == 6
     check_one_sweep(records)  # the sweeps' results format
@@ -246,6 +247,8 @@ def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_jso
         6 * 6 * record["proxy"]["parameters"] * TRIAL["steps"] * TRIAL["batch_size"] * TRIAL["seq_len"])
     report = json.loads((tmp_path / "tuned" / "report.json").read_text())
     assert [n["value"] for n in report["neighbourhood"]["log2_lr"]] == [-8.0, -7.0, -6.0]
+    assert record["search"]["best_on_edge"] == best_on_edge(tune.trials_table(), tune.best(), tune.space)
+    assert record["search"]["best_on_edge"]["output_mult"] in ("lowest", "highest")  # two values: always an edge
     assert (tmp_path / "tuned" / "report.png").stat().st_size > 10_000
     assert _tune(target_json, text_folder, tmp_path / "tuned").run(workers=2, progress=False) == 0  # resumes
 
@@ -259,6 +262,44 @@ def test_tpe_tune_runs_exactly_the_trials_asked_for(target_json, text_folder, tm
     assert all(-9 <= t["hparams"]["log2_lr"] <= -5 and 0.01 <= t["hparams"]["init_std"] <= 0.1 for t in table)
     record = tune.write()
     assert targets.load_target(str(tmp_path / "tpe" / "target")).initializer_range == record["hparams"]["init_std"]
+
+
+def _trial(log2_lr, input_mult, loss, complete=True):
+    return {"hparams": {"log2_lr": log2_lr, "input_mult": input_mult}, "eval_loss": loss, "complete": complete}
+
+
+def test_a_best_value_on_the_searchs_edge_is_named():
+    """Our joint LR x input_mult sweep first found GPT-2's best LR on its grid's top value (2^-6); 2^-5 then
+    bracketed it. tune names such an edge instead of writing the value as if it were the optimum."""
+    space = parse_space(["log2_lr=-8:-6", "input_mult=1,2,4"])
+    trials = [_trial(lr, m, 5.0 - 0.1 * (lr + 8) - (0.1 if m == 2 else 0)) for lr in (-8, -7, -6) for m in (1, 2, 4)]
+    best = min(trials, key=lambda t: t["eval_loss"])
+    assert best_on_edge(trials, best, space) == {"log2_lr": "highest"}  # input_mult's x2 is bracketed
+    lowest = _trial(-8, 1, 4.0)
+    assert best_on_edge(trials + [lowest], lowest, space) == {"log2_lr": "lowest", "input_mult": "lowest"}
+    unfinished = _trial(-5, 2, 9.0, complete=False)  # a trial still running does not widen what was tried
+    assert best_on_edge(trials + [unfinished], best, space) == {"log2_lr": "highest"}
+    assert best_on_edge(trials[:3], trials[0], parse_space(["log2_lr=-8", "input_mult=1,2,4"])) == {
+        "input_mult": "lowest"}  # one LR: nothing searched, no edge
+
+
+@pytest.mark.parametrize("search, warned", [
+    (["log2_lr=-7", "input_mult=1,2,4"], True),
+    (["log2_lr=-7,-7", "input_mult=1,2,4"], True),
+    (["log2_lr=-8,-7", "input_mult=1,2,4"], False),
+    (["log2_lr=-7.5:-6.5", "input_mult=1,2,4"], False),  # TPE searches the range
+    (["log2_lr=-7", "output_mult=1,2,4"], False)])
+def test_searching_input_mult_at_one_lr_is_warned(target_json, text_folder, tmp_path, search, warned):
+    """Measured (docs/gpt2_ablation/input_mult_*_lr.*): below the LR's optimum input_mult's optimum falls with
+    width; searched together with the LR it holds."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _tune(target_json, text_folder, tmp_path / "tuned", search=search)
+    at_one_lr = [w for w in caught if "input_mult at one learning rate" in str(w.message)]
+    assert len(at_one_lr) == (1 if warned else 0)
+    if warned:
+        message = str(at_one_lr[0].message)
+        assert "(log2_lr=-7)" in message and "Search log2_lr over a range" in message
 
 
 def test_train_runs_the_target_as_the_proxy_trials_ran_and_resumes(target_json, text_folder, tmp_path):

@@ -112,9 +112,9 @@ UNTIED_READOUT_DRIFT = (
 # measured in docs/gpt2_ablation/input_mult_{gpt2,llama_tied}_lr.* (README: "tuned together with the LR")
 INPUT_MULT_AT_ONE_LR = (
     "--search input_mult at one learning rate (log2_lr={lr:g}): input_mult's optimum depends on the LR it is "
-    "tuned at, and below the LR's own optimum it falls with width (measured, widths 64 -> 256: GPT-2 x8 -> x2 at "
-    "2^-7 and at 2^-8, Llama tied x8 -> x2 at 2^-7; searched together with the LR both move 1 step). Search "
-    "log2_lr over a range with it.")
+    "tuned at. It rises with the LR, and at a fixed LR it falls with width, the more the lower the LR (measured "
+    "on GPT-2, widths 64 -> 512: x8 -> x2 at 2^-7, x8 -> x4 at 2^-6; tied Llama, 64 -> 256: x8 -> x2 at 2^-7). "
+    "Search log2_lr over a range with it, on the widest proxy you can afford.")
 
 
 def best_on_edge(trials: list, best: dict, space: dict) -> dict:

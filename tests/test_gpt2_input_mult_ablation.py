@@ -254,3 +254,23 @@ def test_committed_tied_llama_lr_and_input_mult_tuned_together_transfer_as_the_r
     assert at_lr == {-7: ([3, 2, 1], 2), -6: ([3, 2, 2], 1), -5: ([4, 3, 3], 1)}
     means = seed_means(records, "width", "log2_lr", "input_mult")
     assert [means[(256, -5, m)] for m in MULTS] == [4.714, 4.412, 4.381, 4.375, 4.397]
+
+
+def test_committed_gpt2_lr_and_input_mult_grid_matches_the_readme():
+    """GPT-2, log2 LR -8..-5 x input_mult x1..x16 (widths 64-256; 512 at -7..-5): at a fixed LR the multiplier's
+    optimum falls with width, less the higher the LR (-7: 2 steps, -6: 1, -5: 1 at no cost); tuned together
+    the LR holds at -6 to width 256 and both move one step at 512 (-7, x2), 2 steps of input_mult over 8x."""
+    records = sw.load(DOCS / "gpt2_ablation" / "input_mult_gpt2_lr.jsonl")
+    assert len(records) == 150 and {r["steps"] for r in records} == {300} and {r["arch"] for r in records} == {"gpt2"}
+    assert {(r["width"], r["log2_lr"]) for r in records if r["width"] == 512} == {(512, lr) for lr in (-7, -6, -5)}
+    assert _copied_from(records, [DOCS / "hp_transfer_gpt2.jsonl", DOCS / "hp_transfer_gpt2_input_mult.jsonl"]) == {-7}
+    joint, at_lr = _lr_by_input_mult(records, (-8, -7, -6, -5))
+    assert_optimum_moves(joint["log2_lr"], [(64, -6, [-6, -6]), (128, -6, [-6, -6]), (256, -6, [-6, -6]),
+                                            (512, -7, [-7, -7])], [-6.1, -6.14, -6.38, -7.0], 1, 0.007, 0.012)
+    assert_optimum_moves(joint["input_mult"], [(64, 3, [3, 3]), (128, 2, [3, 2]), (256, 2, [2, 2]), (512, 1, [1, 0])],
+                         [2.95, 2.37, 1.85, 0.9], 2, 0.045, 0.012)
+    assert at_lr == {-8: ([3, 1, 1], 2), -7: ([3, 3, 1, 1], 2), -6: ([3, 2, 2, 2], 1), -5: ([3, 4, 3, 3], 1)}
+    means = seed_means(records, "width", "log2_lr", "input_mult")
+    assert [means[(512, -6, m)] for m in MULTS] == [4.515, 4.469, 4.464, 4.502, 4.531]
+    assert [means[(512, -5, m)] for m in MULTS] == [4.734, 4.642, 4.539, 4.535, 4.566]
+    assert means[(512, -6, 8)] - means[(512, -6, 4)] == pytest.approx(0.038, abs=1e-9)  # width 64's x8 at -6

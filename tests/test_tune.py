@@ -205,6 +205,14 @@ def _tune(target_json, text_folder, out, **kw):
                 run_fields=TRIAL, **kw)
 
 
+def _warnings_setting_up(target, text_folder, tmp_path, search, phrase) -> list[str]:
+    """The warnings containing ``phrase`` that setting up a search of ``target`` gives."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _tune(target, text_folder, tmp_path / "tuned", search=search)
+    return [str(w.message) for w in caught if phrase in str(w.message)]
+
+
 @pytest.mark.parametrize("fields, search, warned", [
     ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], True),
     ({"tie_word_embeddings": False, "readout_zero_init": True}, ["log2_lr=-8:-6", "attn_mult=0.5,2"], False),
@@ -218,15 +226,12 @@ def test_searching_a_drifting_multiplier_under_an_untied_random_readout_is_warne
     optima of attn_mult and input_mult drift with width; tied, they hold."""
     target = tmp_path / "target.json"
     target.write_text(json.dumps({**TINY_GPT2, **fields}))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _tune(target, text_folder, tmp_path / "tuned", search=search)
-    drift = [w for w in caught if "untied and randomly initialized" in str(w.message)]
+    drift = _warnings_setting_up(target, text_folder, tmp_path, search, "untied and randomly initialized")
     assert len(drift) == (1 if warned else 0)
     if warned:
         names = "attn_mult" if warned is True else warned
-        assert f"--search {names} on a target" in str(drift[0].message)
-        assert f"Set tie_word_embeddings=true in the target, or leave {names} out" in str(drift[0].message)
+        assert f"--search {names} on a target" in drift[0]
+        assert f"Set tie_word_embeddings=true in the target, or leave {names} out" in drift[0]
 
 
 def test_grid_tune_writes_hparams_the_target_and_a_report_and_resumes(target_json, text_folder, tmp_path):
@@ -290,16 +295,12 @@ def test_a_best_value_on_the_searchs_edge_is_named():
     (["log2_lr=-7.5:-6.5", "input_mult=1,2,4"], False),  # TPE searches the range
     (["log2_lr=-7", "output_mult=1,2,4"], False)])
 def test_searching_input_mult_at_one_lr_is_warned(target_json, text_folder, tmp_path, search, warned):
-    """Measured (docs/gpt2_ablation/input_mult_*_lr.*): below the LR's optimum input_mult's optimum falls with
-    width; searched together with the LR it holds."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _tune(target_json, text_folder, tmp_path / "tuned", search=search)
-    at_one_lr = [w for w in caught if "input_mult at one learning rate" in str(w.message)]
+    """Measured (docs/gpt2_ablation/input_mult_*_lr.*): input_mult's optimum rises with the LR and, at a fixed LR,
+    falls with width, the more the lower the LR."""
+    at_one_lr = _warnings_setting_up(target_json, text_folder, tmp_path, search, "input_mult at one learning rate")
     assert len(at_one_lr) == (1 if warned else 0)
     if warned:
-        message = str(at_one_lr[0].message)
-        assert "(log2_lr=-7)" in message and "Search log2_lr over a range" in message
+        assert "(log2_lr=-7)" in at_one_lr[0] and "Search log2_lr over a range" in at_one_lr[0]
 
 
 def test_train_runs_the_target_as_the_proxy_trials_ran_and_resumes(target_json, text_folder, tmp_path):

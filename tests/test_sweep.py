@@ -477,26 +477,29 @@ def test_cli_sweeps_a_multiplier_grid_and_reports_it(tmp_path):
     assert (tmp_path / "fig.png").exists() and "output_mult" in (tmp_path / "fig.json").read_text()
 
 
-def test_cli_set_ablates_a_config_field_and_the_report_keeps_one_setting_per_file(tmp_path, capsys):
+def test_cli_set_ablates_a_config_field_and_a_results_file_keeps_one_setting(tmp_path, capsys):
     from mutransformers import cli
-    path = tmp_path / "results.jsonl"
+    path, default_path = tmp_path / "results.jsonl", tmp_path / "default.jsonl"
     argv = ["sweep", "--archs", "gpt2", "--widths", "32", "64", "--log2-lrs", "-7", "--seeds", "0", "--params", "mup",
             "--steps", "2", "--batch-size", "2", "--seq-len", "16", "--vocab-size", "512", "--data", str(DATA),
-            "--results", str(path), "--workers", "1"]
+            "--workers", "1"]
     threads = torch.get_num_threads()  # a run in this process sets one thread
     try:
-        assert cli.main(argv + ["--set", "tie_word_embeddings=false"]) == 0
+        assert cli.main(argv + ["--results", str(path), "--set", "tie_word_embeddings=false"]) == 0
         assert {r["config_set"] for r in results.load(path)} == {"tie_word_embeddings=false"}
-        assert cli.main(argv) == 0  # the tied default: 2 more runs in the same file, not resumed from the others
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as mixed:  # the tied default is another sweep: refused before it trains
+            cli.main(argv + ["--results", str(path)])
+        assert mixed.value.code == 2 and "config_set tie_word_embeddings=false; this sweep's have (unset)," in (
+            capsys.readouterr().err)
+        assert len(results.load(path)) == 2
+        assert cli.main(argv + ["--results", str(default_path)]) == 0  # its own file
     finally:
         torch.set_num_threads(threads)
-    assert len(results.load(path)) == 4
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as report:
-        cli.main(["sweep-report", str(path), "--out", str(tmp_path / "fig.png")])
-    assert report.value.code == 2 and "config_set" in capsys.readouterr().err
+    ablated, default = results.load(path), results.load(default_path)
+    assert {r["config_set"] for r in default} == {""} and not {r["key"] for r in ablated} & {r["key"] for r in default}
     with pytest.raises(SystemExit) as bad:
-        cli.main(argv + ["--set", "tie_word_embeddings"])
+        cli.main(argv + ["--results", str(path), "--set", "tie_word_embeddings"])
     assert bad.value.code == 2 and "write FIELD=VALUE" in capsys.readouterr().err
 
 

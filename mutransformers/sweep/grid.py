@@ -146,13 +146,17 @@ def check_extends(records: list, runs: list, results_path):
     new = [asdict(run) for run in runs]
     for arch, name, _ in report.mixed_settings(records + new):
         default = RunConfig.__dataclass_fields__[name].default
-        before = sorted({str(r.get(name, default)) for r in records if r["arch"] == arch})
-        now = sorted({str(r[name]) for r in new if r["arch"] == arch})
+        before = sorted({_shown(r.get(name, default)) for r in records if r["arch"] == arch})
+        now = sorted({_shown(r[name]) for r in new if r["arch"] == arch})
         hint = (" The smallest of --widths is muP's base width: keep the file's smallest width in --widths (its "
                 "runs are skipped as done)." if name == "base_width" else "")
         raise MuPError(f"{results_path} holds {arch} runs with {name} {', '.join(before)}; this sweep's have "
                        f"{', '.join(now)}, so its runs would not be the file's sweep.{hint} Or write them to a new "
                        "--results file.")
+
+
+def _shown(value) -> str:
+    return str(value) or "(unset)"  # an empty config_set: no --set
 
 
 def run_runs(runs: list, results_path, data_dir, workers: int = 1, progress: bool = True, desc: str = "sweep") -> int:

@@ -282,8 +282,8 @@ class Tune:
 
     def write(self) -> dict:
         """hparams.json, target/config.json, report.json and report.png; returns the hparams record."""
-        best = self.best()
-        edges = best_on_edge(self.trials_table(), best, self.space)
+        best, table = self.best(), self.trials_table()
+        edges = best_on_edge(table, best, self.space)
         if edges:
             warnings.warn("The best " + ", ".join(f"{n} ({best['hparams'][n]:g}) is the {e}" for n, e in edges.items())
                           + " value searched: the optimum may lie beyond it. Widen --search "
@@ -310,7 +310,7 @@ class Tune:
             "proxy": {"width": self.proxy_width, "layers": self._defaults()["n_layer"], "config": "proxy/config.json",
                       "parameters": targets.parameter_count(self.proxy_config)},
             "search": {"sampler": self.sampler, "space": {n: d.describe() for n, d in self.space.items()},
-                       "trials": len(self.trials_table()), "results": self.results_path.name,
+                       "trials": len(table), "results": self.results_path.name,
                        "best_on_edge": edges,
                        "study": self.study_name(),
                        "runs": len(self._records()),

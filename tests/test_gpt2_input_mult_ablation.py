@@ -221,13 +221,16 @@ def test_committed_tied_llama_at_gpt2s_centre_lr_drifts_as_the_readme_says():
 
 def _lr_by_input_mult(records, lrs):
     """A full log2 LR x input_mult grid: each HP's analysis, its optimum taken over the other's values, and per LR
-    the input_mult optimum per width at that LR alone, with its shift in grid steps."""
+    the input_mult sweep at that LR alone: argmin and vertex per width, shift in grid steps, what width 64's
+    optimum costs the widest and the seed spread (the README's table)."""
     assert {r["log2_lr"] for r in records} == set(lrs) and not any(r["diverged"] for r in records)
     joint = {name.split()[-1]: s for name, s in sw.analyze(records).items()}
     at_lr = {}
     for lr in lrs:
         (s,) = sw.analyze([r for r in records if r["log2_lr"] == lr]).values()
-        at_lr[lr] = ([r["best_log2"] for r in s["widths"]], s["optimum_shift_steps"])
+        at_lr[lr] = ([r["best_log2"] for r in s["widths"]], s["optimum_shift_steps"],
+                     [round(r["parabola_log2"], 2) for r in s["widths"]],
+                     round(s["transfer_gap"], 3), round(s["seed_spread_at_optimum"], 3))
     return joint, at_lr
 
 
@@ -251,7 +254,9 @@ def test_committed_tied_llama_lr_and_input_mult_tuned_together_transfer_as_the_r
                          [-5.74, -5.78, -5.94], 0, 0.0, 0.021)
     assert_optimum_moves(joint["input_mult"], [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])],
                          [3.44, 2.34, 2.28], 1, 0.002, 0.021)
-    assert at_lr == {-7: ([3, 2, 1], 2), -6: ([3, 2, 2], 1), -5: ([4, 3, 3], 1)}
+    assert at_lr == {-7: ([3, 2, 1], 2, [3.15, 2.37, 1.38], 0.012, 0.008),
+                     -6: ([3, 2, 2], 1, [3.44, 2.34, 2.28], 0.002, 0.021),
+                     -5: ([4, 3, 3], 1, [4.0, 2.58, 2.7], 0.022, 0.02)}
     means = seed_means(records, "width", "log2_lr", "input_mult")
     assert [means[(256, -5, m)] for m in MULTS] == [4.714, 4.412, 4.381, 4.375, 4.397]
 
@@ -269,7 +274,10 @@ def test_committed_gpt2_lr_and_input_mult_grid_matches_the_readme():
                                             (512, -7, [-7, -7])], [-6.1, -6.14, -6.38, -7.0], 1, 0.007, 0.012)
     assert_optimum_moves(joint["input_mult"], [(64, 3, [3, 3]), (128, 2, [3, 2]), (256, 2, [2, 2]), (512, 1, [1, 0])],
                          [2.95, 2.37, 1.85, 0.9], 2, 0.045, 0.012)
-    assert at_lr == {-8: ([3, 1, 1], 2), -7: ([3, 3, 1, 1], 2), -6: ([3, 2, 2, 2], 1), -5: ([3, 4, 3, 3], 1)}
+    assert at_lr == {-8: ([3, 1, 1], 2, [2.63, 1.48, 1.1], 0.045, 0.019),
+                     -7: ([3, 3, 1, 1], 2, [2.99, 2.55, 1.43, 0.74], 0.053, 0.009),
+                     -6: ([3, 2, 2, 2], 1, [2.95, 2.37, 2.07, 1.61], 0.038, 0.012),
+                     -5: ([3, 4, 3, 3], 1, [3.2, 4.0, 3.15, 2.61], 0.0, 0.024)}
     means = seed_means(records, "width", "log2_lr", "input_mult")
     assert [means[(512, -6, m)] for m in MULTS] == [4.515, 4.469, 4.464, 4.502, 4.531]
     assert [means[(512, -5, m)] for m in MULTS] == [4.734, 4.642, 4.539, 4.535, 4.566]

@@ -492,6 +492,9 @@ def test_cli_set_ablates_a_config_field_and_a_results_file_keeps_one_setting(tmp
             cli.main(argv + ["--results", str(path)])
         assert mixed.value.code == 2 and "config_set tie_word_embeddings=false; this sweep's have (unset)," in (
             capsys.readouterr().err)
+        with pytest.raises(SystemExit) as distributed:  # an Optuna worker checks the file as well
+            cli.main(argv + ["--results", str(path), "--storage", f"sqlite:///{tmp_path / 'sweep.db'}"])
+        assert distributed.value.code == 2 and "this sweep's have (unset)," in capsys.readouterr().err
         assert len(results.load(path)) == 2
         assert cli.main(argv + ["--results", str(default_path)]) == 0  # its own file
     finally:

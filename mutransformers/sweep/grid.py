@@ -122,6 +122,12 @@ class Sweep:
             config_settings(run)
         return runs
 
+    def runs_extending(self, results_path) -> list[RunConfig]:
+        """The runs, after refusing them if they would mix configurations with the results file's (``check_extends``)."""
+        runs = self.runs()
+        check_extends(results.load(results_path), runs, results_path)
+        return runs
+
     def todo(self, results_path) -> list[RunConfig]:
         done = results.finished_keys(results_path)
         return [run for run in self.runs() if run.key() not in done]
@@ -134,9 +140,7 @@ def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: 
     of runs done now. A results file holds one sweep: runs that would mix configurations with the
     file's are refused before any trains.
     """
-    runs = sweep.runs()
-    check_extends(results.load(results_path), runs, results_path)
-    return run_runs(runs, results_path, data_dir, workers, progress)
+    return run_runs(sweep.runs_extending(results_path), results_path, data_dir, workers, progress)
 
 
 def check_extends(records: list, runs: list, results_path):

@@ -90,7 +90,8 @@ def sweep_command(args) -> int:
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
-        done = run_worker(sweep.runs_extending(args.results), args.results, args.data, args.storage, args.study, args.heartbeat)
+        runs = sweep.runs_extending(args.results)
+        done = run_worker(runs, args.results, args.data, args.storage, args.study, args.heartbeat)
     else:
         done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
     print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")

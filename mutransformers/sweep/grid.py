@@ -128,10 +128,6 @@ class Sweep:
         check_extends(results.load(results_path), runs, results_path)
         return runs
 
-    def todo(self, results_path) -> list[RunConfig]:
-        done = results.finished_keys(results_path)
-        return [run for run in self.runs() if run.key() not in done]
-
 
 def run_local(sweep: Sweep, results_path, data_dir, workers: int = 1, progress: bool = True) -> int:
     """Runs what the results file lacks on ``workers`` local processes (one thread each); no server.

@@ -693,6 +693,11 @@ def test_committed_bert_at_4x_the_steps_leaves_the_plateau_as_the_readme_says():
     assert [seed_losses[(0, -9)], seed_losses[(0, -8)], seed_losses[(1, -9)], seed_losses[(1, -8)]] == [
         4.36, 4.332, 4.38, 4.529]  # seed 1 is 0.149 worse at -8
     assert min(means[(p, w, -7)] for p in ("mup", "sp") for w in (64, 128, 256)) >= 6.09  # the plateau above 2^-8
+    width512 = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_bert_long_width512_partial.jsonl")
+    assert [(r["param"], r["width"], r["log2_lr"], r["seed"], r["steps"]) for r in width512] == [
+        ("mup", 512, -9, 0, 2400), ("mup", 512, -9, 1, 2400)]
+    assert [round(r["eval_loss"], 3) for r in width512] == [4.28, 4.328]
+    assert round(means[("mup", 256, -9)] - sum(r["eval_loss"] for r in width512) / 2, 3) == 0.066
 
 
 def test_committed_bert_ablation_finds_the_readout_multiplier():

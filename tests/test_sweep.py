@@ -696,10 +696,16 @@ def test_committed_bert_at_4x_the_steps_leaves_the_plateau_as_the_readme_says():
         4.36, 4.332, 4.38, 4.529]  # seed 1 is 0.149 worse at -8
     assert min(means[(p, w, -7)] for p in ("mup", "sp") for w in (64, 128, 256)) >= 6.09  # the plateau above 2^-8
     width512 = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_bert_long_width512_partial.jsonl")
-    assert [(r["param"], r["width"], r["log2_lr"], r["seed"], r["steps"]) for r in width512] == [
-        ("mup", 512, -9, 0, 2400), ("mup", 512, -9, 1, 2400)]
-    assert [round(r["eval_loss"], 3) for r in width512] == [4.28, 4.328]
-    assert round(means[("mup", 256, -9)] - sum(r["eval_loss"] for r in width512) / 2, 3) == 0.066
+    assert {r["param"] for r in width512} == {"mup"} and {r["width"] for r in width512} == {512}
+    assert {r["steps"] for r in width512} == {2400} and len(width512) == 6
+    loss512 = {(r["log2_lr"], r["seed"]): round(r["eval_loss"], 3) for r in width512}
+    assert loss512 == {(-10, 0): 4.633, (-10, 1): 4.626, (-9, 0): 4.28, (-9, 1): 4.328,
+                       (-8, 0): 4.517, (-8, 1): 4.464}
+    means512 = seed_means(width512, "log2_lr")
+    assert [means512[(lr,)] for lr in (-10, -9, -8)] == [4.63, 4.304, 4.49]  # optimum -9 on both seeds
+    assert round(means[("mup", 256, -9)] - means512[(-9,)], 3) == 0.066
+    assert round(means[("mup", 256, -10)] - means512[(-10,)], 3) == 0.091  # wider better at -10
+    assert round(means512[(-8,)] - means[("mup", 256, -8)], 3) == 0.059  # not at -8: 0.059 worse
 
 
 def test_committed_bert_ablation_finds_the_readout_multiplier():

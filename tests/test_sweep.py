@@ -705,7 +705,9 @@ def test_committed_bert_at_4x_the_steps_leaves_the_plateau_as_the_readme_says():
     assert [means512[(lr,)] for lr in (-10, -9, -8)] == [4.63, 4.304, 4.49]  # optimum -9 on both seeds
     assert round(means[("mup", 256, -9)] - means512[(-9,)], 3) == 0.066
     assert round(means[("mup", 256, -10)] - means512[(-10,)], 3) == 0.091  # wider better at -10
-    assert round(means512[(-8,)] - means[("mup", 256, -8)], 3) == 0.059  # not at -8: 0.059 worse
+    assert round(means512[(-8,)] - means[("mup", 256, -8)], 3) == 0.059  # not at -8: 0.059 worse,
+    assert round(seed_losses[(1, -8)] - seed_losses[(0, -8)], 3) == 0.197  # within the seed spread there
+    assert round(loss512[(-8, 0)] - loss512[(-8, 1)], 3) == 0.053
 
 
 def test_committed_bert_ablation_finds_the_readout_multiplier():

@@ -59,6 +59,7 @@ ROWS = [
     ("Llama, tied", "LR tuned with `input_mult`", "log2_lr", [("gpt2_ablation/input_mult_llama_tied_lr.jsonl", None)]),
     ("T5", "LR", "log2_lr", [("lr_transfer_t5.jsonl", None)]),
     ("BERT", "LR", "log2_lr", [("lr_transfer_bert.jsonl", None)]),
+    ("BERT", "LR, 2400 steps", "log2_lr", [("lr_transfer_bert_long.jsonl", None)]),
     ("BERT", "`output_mult`", "output_mult",
      [("bert_ablation/output_mult.jsonl", None), ("bert_ablation/output_mult_512_seed1.jsonl", None),
       ("bert_ablation/multipliers.jsonl", _bert_output_mult_512)]),

@@ -64,6 +64,7 @@ ROWS = [
      [("bert_ablation/output_mult.jsonl", None), ("bert_ablation/output_mult_512_seed1.jsonl", None),
       ("bert_ablation/multipliers.jsonl", _bert_output_mult_512)]),
     ("RoBERTa", "LR", "log2_lr", [("lr_transfer_roberta.jsonl", None)]),
+    ("RoBERTa", "LR, 2400 steps", "log2_lr", [("lr_transfer_roberta_long.jsonl", None)]),
     ("ModernBERT", "LR", "log2_lr", [("lr_transfer_modernbert.jsonl", None)]),
     ("ModernBERT", "`output_mult`", "output_mult", [("bert_ablation/modernbert_output_mult.jsonl", None)]),
     ("Qwen3", "LR", "log2_lr", [("lr_transfer_qwen3.jsonl", None)]),

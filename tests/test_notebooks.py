@@ -19,6 +19,7 @@ def run_notebook(name: str) -> str:
 def test_coord_check_notebook(monkeypatch):
     monkeypatch.setenv("COORD_WIDTHS", "64 128 256")
     monkeypatch.setenv("COORD_STEPS", "3")
+    monkeypatch.setenv("COORD_ARCHS", "gpt2 bert")  # every architecture: tests/test_coord_check.py
     text = run_notebook("CoordCheck.ipynb")
     assert "gpt2 mup: PASS" in text and "bert mup: PASS" in text
     assert "gpt2 sp: FAIL" in text and "gpt2 mup_linear_readout: FAIL" in text

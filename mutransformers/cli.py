@@ -87,13 +87,15 @@ def sweep_command(args) -> int:
     sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
                      seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
                      centre=dict(args.centre), depths=args.depths, paired=args.paired)
+    from .sweep.data import resolve
+    data = resolve(args.data)  # once, before workers start: offline without --data fails here, at once
     start = time.perf_counter()
     if args.storage:
         from .sweep.distributed import run_worker
         runs = sweep.runs_extending(args.results)
-        done = run_worker(runs, args.results, args.data, args.storage, args.study, args.heartbeat)
+        done = run_worker(runs, args.results, data, args.storage, args.study, args.heartbeat)
     else:
-        done = sw.run_local(sweep, args.results, args.data, workers=args.workers)
+        done = sw.run_local(sweep, args.results, data, workers=args.workers)
     print(f"{done} runs trained in {time.perf_counter() - start:.1f} s; results in {args.results}")
     return 0
 
@@ -155,8 +157,9 @@ def sweep_report_command(args) -> int:
 
 def _corpus(args):
     from .sweep.corpus import Corpus
-    return Corpus(args.data, text_field=args.text_field, tokenizer=args.tokenizer, vocab_size=args.vocab_size,
-                  eval_fraction=args.eval_fraction)
+    from .sweep.data import resolve
+    return Corpus(str(resolve(args.data)), text_field=args.text_field, tokenizer=args.tokenizer,
+                  vocab_size=args.vocab_size, eval_fraction=args.eval_fraction)
 
 
 def tune_command(args) -> int:
@@ -196,9 +199,9 @@ def train_command(args) -> int:
 
 
 def _data_arguments(parser):
-    parser.add_argument("--data", required=True, default=argparse.SUPPRESS,
-                        help="your text: a folder of .txt files, a .jsonl file, a dataset saved with "
-                             "datasets' save_to_disk, or a WikiText folder (test.txt / valid.txt)")
+    parser.add_argument("--data", help="your text: a folder of .txt files, a .jsonl file, a dataset saved with "
+                                       "datasets' save_to_disk, or a WikiText folder (test.txt / valid.txt); "
+                                       "unset: WikiText-2 through datasets.load_dataset (cached)")
     parser.add_argument("--text-field", default="text", help=".jsonl / saved dataset: the text's field")
     parser.add_argument("--tokenizer", help="a tokenizer folder (AutoTokenizer); unset: byte-level BPE trained "
                                             "on the data and cached")
@@ -303,8 +306,8 @@ def main(argv=None) -> int:
     sweep.add_argument("--set", nargs="+", type=config_value, default=[], metavar="FIELD=VALUE",
                        help="upstream config fields for every run (an ablation), e.g. tie_word_embeddings=false "
                             "activation_function=relu; muP runs also take readout_zero_init / query_zero_init")
-    sweep.add_argument("--data", required=True, default=argparse.SUPPRESS,
-                       help="folder with test.txt (trained on) and valid.txt (held out), e.g. WikiText-2 raw")
+    sweep.add_argument("--data", help="folder with test.txt (trained on) and valid.txt (held out), e.g. WikiText-2 "
+                                      "raw; unset: WikiText-2 through datasets.load_dataset (cached)")
     sweep.add_argument("--results", default="sweep_results.jsonl",
                        help="JSONL file: one line per finished run; an existing file is resumed")
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")

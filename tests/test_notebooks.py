@@ -4,6 +4,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from corpus import DATA
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -29,5 +31,6 @@ def test_lr_transfer_notebook(monkeypatch, tmp_path):
     monkeypatch.setenv("LRT_STEPS", "8")
     monkeypatch.setenv("LRT_WIDTHS", "32 64")
     monkeypatch.setenv("MUTRANSFORMERS_CACHE", str(tmp_path))
+    monkeypatch.setenv("LRT_DATA", str(DATA))
     text = run_notebook("LRTransfer.ipynb")
     assert "16 runs" in text and "gpt2 mup" in text and "shift" in text

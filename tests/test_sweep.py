@@ -20,7 +20,7 @@ from mutransformers.sweep.train import RunConfig, build_model, train_run
 
 from cases import committed_set_sweep, seed_means
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
+from corpus import DATA
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
 
 
@@ -1329,3 +1329,50 @@ def test_a_sweep_refuses_to_add_runs_of_another_configuration_to_its_results_fil
     with pytest.raises(mt.MuPError, match=r"steps 300; this sweep's have 1000"):
         grid.check_extends(sw.load(path), sw.Sweep(params=["mup"], widths=[64], log2_lrs=[-7], seeds=[0],
                                                    run_fields={"steps": 1000}).runs(), path)
+
+
+# -- data without --data: WikiText-2 through datasets ---------------------------------------------
+
+def test_without_data_a_sweep_loads_wikitext_2_through_datasets_once_and_trains_on_its_test_split(monkeypatch,
+                                                                                                tmp_path):
+    """No --data: the splits come from datasets.load_dataset (here a stand-in holding the corpus' text), are
+    written as the test.txt / valid.txt folder the sweeps read, and a second call reads that cache alone."""
+    import datasets
+    from mutransformers.sweep import data
+    calls = []
+    text = {name: (DATA / file).read_text().splitlines(keepends=True)
+            for name, file in (("test", "test.txt"), ("validation", "valid.txt"), ("train", "valid.txt"))}
+
+    def load_dataset(*args):
+        calls.append(args)
+        return datasets.DatasetDict({split: datasets.Dataset.from_dict({"text": rows}) for split, rows in text.items()})
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    monkeypatch.setattr(data, "_hub_reachable", lambda: True)
+    monkeypatch.setenv("MUTRANSFORMERS_CACHE", str(tmp_path))  # nothing loaded yet
+    folder = data.resolve(None)
+    assert calls == [data.WIKITEXT_2] and folder.name == "wikitext-2-raw-v1"
+    assert (folder / "test.txt").read_text() == (DATA / "test.txt").read_text()  # row after row, as the raw file
+    assert data.resolve(None) == folder and len(calls) == 1  # cached
+    assert data.resolve(DATA) == DATA  # --data wins
+    run = RunConfig(arch="gpt2", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY)
+    assert train_run(run, None)["eval_loss"] == train_run(run, DATA)["eval_loss"]
+
+
+def test_without_data_and_offline_sweep_tune_and_train_fail_at_once_naming_data(monkeypatch, capsys, tmp_path):
+    """The Hub unreachable (a closed local port stands in for no network) and nothing cached: a MuPError
+    within seconds that names --data, not datasets' retries."""
+    from huggingface_hub import constants
+    from mutransformers import cli
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("MUTRANSFORMERS_CACHE", str(tmp_path / "cache"))  # nothing cached
+    commands = [["sweep", "--widths", "32", "--log2-lrs", "-6", "--results", str(tmp_path / "r.jsonl")],
+                ["tune", "--target", "mugpt2-small", "--proxy-width", "64", "--search", "log2_lr=-8:-6",
+                 "--out", str(tmp_path / "tuned")],
+                ["train", "--config", str(tmp_path / "hparams.json"), "--out", str(tmp_path / "trained")]]
+    for argv in commands:
+        start = time.perf_counter()
+        with pytest.raises(SystemExit) as refused:
+            cli.main(argv)
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and time.perf_counter() - start < 10, argv[0]
+        assert "No --data given" in err and "cannot be reached" in err and "point --data at a local copy" in err

@@ -15,7 +15,7 @@ from mutransformers.sweep.train import RunConfig, train_run
 from mutransformers.train_target import train_target
 from mutransformers.tune import Tune, best_on_edge, parse_space
 
-WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "wikitext-2"
+from corpus import DATA as WIKI
 TINY_GPT2 = {"model_type": "gpt2", "n_embd": 128, "n_head": 4, "n_layer": 2, "n_positions": 64, "vocab_size": 512,
              "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0, "bos_token_id": 0, "eos_token_id": 0}
 TRIAL = {"steps": 8, "batch_size": 4, "seq_len": 32, "eval_batches": 2}

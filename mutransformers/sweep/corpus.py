@@ -190,5 +190,5 @@ def _read(path: Path) -> str:
 
 
 def as_corpus(data, vocab_size: int = 2048) -> Corpus:
-    """A Corpus, or a WikiText folder path (the sweeps' ``--data``) as one."""
-    return data if isinstance(data, Corpus) else Corpus(str(data), vocab_size=vocab_size)
+    """A Corpus, or a WikiText folder path (the sweeps' ``--data``; None: WikiText-2 loaded) as one."""
+    return data if isinstance(data, Corpus) else Corpus(str(wikitext.resolve(data)), vocab_size=vocab_size)

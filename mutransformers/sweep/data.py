@@ -1,14 +1,18 @@
 """WikiText-2 for the LR sweeps: raw text from a folder, a BPE tokenizer trained locally, batches.
 
-We *train on test.txt and evaluate on valid.txt* of ``../shared/data/wikitext-2`` (the folder has
-no train split; test.txt is the larger of the two). The tokenizer (byte-level BPE from the
+We *train on test.txt and evaluate on valid.txt* of a raw WikiText-2 folder (the copy our
+experiments ran on has no train split; test.txt is the larger of the two). ``--data`` names that
+folder; without it, ``default_data`` loads WikiText-2 through ``datasets.load_dataset`` once and
+writes the same two files into the cache, so both paths train on the same text. The tokenizer (byte-level BPE from the
 ``tokenizers`` library) is trained on the training file only and cached, as are the token ids.
 Ids 0-3 are reserved: <s>, <pad>, </s>, <mask> (RoBERTa derives positions from pad id 1, which
 therefore never occurs in text).
 """
 import hashlib
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 from tokenizers import ByteLevelBPETokenizer
@@ -26,8 +30,60 @@ def cache_dir() -> Path:
     return path
 
 
+WIKITEXT_2 = ("Salesforce/wikitext", "wikitext-2-raw-v1")  # the hub copy of Merity et al. 2016's raw text
+SPLIT_FILES = {"test": TRAIN_FILE, "validation": EVAL_FILE, "train": "train.txt"}
+
+
+def default_data() -> Path:
+    """The WikiText-2 folder used when no ``--data`` is given: loaded once through
+    ``datasets.load_dataset`` (datasets caches the download), then read from our cache. Offline and
+    not cached, it fails at once naming ``--data``, instead of datasets' half a minute of retries."""
+    folder = cache_dir() / WIKITEXT_2[1]
+    if all((folder / name).is_file() for name in SPLIT_FILES.values()):
+        return folder
+    offline = "Offline, point --data at a local copy: a folder with test.txt and valid.txt (raw WikiText-2)"
+    try:
+        import datasets
+    except ImportError as error:
+        raise MuPError(f"No --data given, and loading WikiText-2 needs the datasets package: pip install "
+                       f"datasets. {offline}.") from error
+    if not (datasets.config.HF_HUB_OFFLINE or _hub_reachable()):  # offline mode reads datasets' cache at once
+        raise MuPError(f"No --data given, and the Hugging Face Hub ({_hub_endpoint()}) cannot be reached to "
+                       f"load WikiText-2. {offline}, or set HF_HUB_OFFLINE=1 if datasets has it cached.")
+    try:
+        splits = datasets.load_dataset(*WIKITEXT_2)
+    except Exception as error:  # datasets raises ConnectionError, FileNotFoundError, ... by cause
+        raise MuPError(f"No --data given, and datasets.load_dataset{WIKITEXT_2} failed "
+                       f"({type(error).__name__}: {error}). {offline}.") from error
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, name in SPLIT_FILES.items():  # each row is one line of the raw file, its newline included
+        tmp = folder / f"{name}.{os.getpid()}.tmp"
+        tmp.write_text("".join(splits[split]["text"]), encoding="utf-8")
+        os.replace(tmp, folder / name)
+    return folder
+
+
+def _hub_endpoint() -> str:
+    from huggingface_hub import constants
+    return constants.ENDPOINT
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    url = urlparse(_hub_endpoint())
+    try:
+        socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)), timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def resolve(data_dir) -> Path:
+    """``--data`` as given, or the default WikiText-2 folder when it is None."""
+    return default_data() if data_dir is None else Path(data_dir)
+
+
 def _files(data_dir) -> tuple[Path, Path]:
-    data_dir = Path(data_dir)
+    data_dir = resolve(data_dir)
     train, held_out = data_dir / TRAIN_FILE, data_dir / EVAL_FILE
     for path in (train, held_out):
         if not path.exists():

@@ -8,7 +8,7 @@ median of sqrt(v / (1 - beta2^t)) and the fraction of entries below 10 x epsilon
 a gradient.
 
     python benchmarks/adam_state_probe.py --data ../shared/data/wikitext-2 --widths 64 512 --steps 100 \
-        --out docs/bert_ablation/adam_state.json
+        --out experiments/bert_ablation/adam_state.json
 """
 import argparse
 import json

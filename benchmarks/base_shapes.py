@@ -8,7 +8,7 @@ parameter, measured inside the muP build), and peak RSS.
 
 Targets (issue 8): extra time < 2 s, peak RSS <= 1.05x the plain model's.
 
-    python benchmarks/base_shapes.py [--repeats 2] [--out docs/base_shapes.json]
+    python benchmarks/base_shapes.py [--repeats 2] [--out experiments/base_shapes/results.json]
 """
 import argparse
 import json

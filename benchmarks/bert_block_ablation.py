@@ -1,8 +1,8 @@
 """Which part of BERT's block makes its readout multiplier's optimum drift with width (issue 13)?
 
 Under muP BERT's ``output_mult`` optimum climbs from x2 at width 64 to x8 or beyond at width 512
-(docs/bert_ablation/output_mult.*), while ModernBERT's holds at x2 with the same masked-LM head, tied decoder,
-data and protocol (docs/bert_ablation/modernbert_output_mult.*). ModernBERT's block differs from BERT's in ways
+(experiments/bert_ablation/output_mult.*), while ModernBERT's holds at x2 with the same masked-LM head, tied decoder,
+data and protocol (experiments/bert_ablation/modernbert_output_mult.*). ModernBERT's block differs from BERT's in ways
 no BERT config field switches (its norm placement, positions, biases, gated MLP, branch init), so each is edited
 into muP BERT here, one at a time:
 
@@ -33,10 +33,10 @@ its ``output_mult`` grid at that LR, at width 64 and 512. ``--report`` analyses 
 
     python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln rope_positions \
         pre_ln+rope_positions --widths 64 --log2-lrs -10 -9 -8 -7 -6 --grid output_mult=1 --seeds 0 1 \
-        --out docs/bert_ablation/block_lr64.jsonl
+        --out experiments/bert_ablation/block_lr64.jsonl
     python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -9 \
-        --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out docs/bert_ablation/block_output_mult.jsonl \
-        --report docs/bert_ablation/block_output_mult.png
+        --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out experiments/bert_ablation/block_output_mult.jsonl \
+        --report experiments/bert_ablation/block_output_mult.png
 """
 import functools
 
@@ -182,7 +182,7 @@ _train = functools.partial(train_edited, EDITS)
 
 def main():
     parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 512], log2_lrs=[-9.0],
-                               grid_example="output_mult=1,2,4,8", out="docs/bert_ablation/block_output_mult.jsonl")
+                               grid_example="output_mult=1,2,4,8", out="experiments/bert_ablation/block_output_mult.jsonl")
     parser.add_argument("--params", nargs="+", default=["mup"], choices=["mup", "sp"],
                         help="sp: transformers' BERT with the same edit")
     args = parser.parse_args()

@@ -9,8 +9,8 @@ activation at each extreme, and the verdict. Every variant is averaged over the 
 With ``--depth``: the same across depth (GPT-2, Llama, T5 at width 128, depths 4-32, Adam lr 1e-3, 2 seeds)
 for muP without a base depth, CompleteP and Depth-muP (``coord_check/depth.py``).
 
-    python benchmarks/coord_check_calibration.py [--out docs/coord_check_calibration.json]
-    python benchmarks/coord_check_calibration.py --depth [--out docs/coord_check_depth.json]
+    python benchmarks/coord_check_calibration.py [--out experiments/coord_check_calibration/results.json]
+    python benchmarks/coord_check_calibration.py --depth [--out experiments/coord_check_calibration/depth.json]
 """
 import argparse
 import json
@@ -88,10 +88,10 @@ def main():
     parser.add_argument("--depth", action="store_true", help="across depth (CompleteP) instead of width")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--archs", nargs="+", help="measure only these and merge them into --out (default: all, anew)")
-    parser.add_argument("--out", help="default docs/coord_check_calibration.json (--depth: docs/coord_check_depth.json)")
+    parser.add_argument("--out", help="default experiments/coord_check_calibration/results.json (--depth: experiments/coord_check_calibration/depth.json)")
     args = parser.parse_args()
     lr = args.lr or (1e-3 if args.depth else 1e-2)
-    out = args.out or ("docs/coord_check_depth.json" if args.depth else "docs/coord_check_calibration.json")
+    out = args.out or ("experiments/coord_check_calibration/depth.json" if args.depth else "experiments/coord_check_calibration/results.json")
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     table = {}

@@ -15,8 +15,8 @@ Resumable: finished runs are appended to the JSONL file and skipped when run aga
 sets every ablation side by side (these runs and the ``sweep --set`` ones, each file one architecture and
 setting): held-out loss at depths 2 and 8 per LR, and whether depth 8 beats depth 2 at both LRs.
 
-    python benchmarks/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --seeds 0 1 --out docs/depth_ablation/gpt2_code.jsonl \
-        --summary docs/depth_ablation/summary.json --with docs/depth_ablation/*.jsonl
+    python benchmarks/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --seeds 0 1 --out experiments/depth_ablation/gpt2_code.jsonl \
+        --summary experiments/depth_ablation/summary.json --with experiments/depth_ablation/*.jsonl
 """
 import argparse
 import json
@@ -102,7 +102,7 @@ def summarize(paths, out: Path, depths=(2, 8), log2_lrs=(-8.0, -7.0)):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--out", default="docs/depth_ablation/gpt2_code.jsonl")
+    parser.add_argument("--out", default="experiments/depth_ablation/gpt2_code.jsonl")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--summary", help="JSON (and PNG beside it) setting the ablations side by side")

@@ -4,7 +4,7 @@ Starts a throwaway PostgreSQL on 127.0.0.1 (the pgserver wheel, as the tests do)
 16-run GPT-2 sweep once with one worker and once with four (each its own study and results file),
 and writes the two wall times and their ratio. Run it on a quiet machine: other CPU work skews it.
 
-    python benchmarks/distributed_sweep.py --data ../shared/data/wikitext-2 [--out docs/distributed_sweep.json]
+    python benchmarks/distributed_sweep.py --data ../shared/data/wikitext-2 [--out experiments/distributed_sweep/results.json]
 """
 import argparse
 import json
@@ -42,7 +42,7 @@ def _sweep(url: str, workers: int, folder: Path, data: str) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="folder with test.txt and valid.txt")
-    parser.add_argument("--out", default="docs/distributed_sweep.json")
+    parser.add_argument("--out", default="experiments/distributed_sweep/results.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, postgres_on_loopback(Path(tmp) / "pg") as url:
         times = {n: _sweep(url, n, Path(tmp), args.data) for n in (1, 4)}

@@ -1,8 +1,8 @@
 """Which part of GPT-2 makes its input multiplier's optimum drift with width (issue 13)?
 
 muP GPT-2's ``input_mult`` optimum falls from x8 at width 64 to x2 at width 256 on three seeds
-(docs/hp_transfer_gpt2_input_mult*.jsonl), while tied Llama's moves one step (docs/hp_transfer_llama_tied.*).
-GPT-2 ties its readout as tied Llama does. Measured so far (docs/gpt2_ablation/, README): not its learned
+(experiments/hp_transfer_gpt2_input_mult*/), while tied Llama's moves one step (experiments/hp_transfer_llama_tied/).
+GPT-2 ties its readout as tied Llama does. Measured so far (experiments/gpt2_ablation/, README): not its learned
 positions (``no_positions`` below); tied Llama given attention biases (``sweep --set attention_bias=true``)
 drifts as GPT-2 does, given GPT-2's LayerNorm or GELU MLP it does not (llama_attention_ablation.py); yet GPT-2
 without its biases (``no_linear_biases``, ``no_norm_biases``, and with ``no_positions`` too) drifts as much;
@@ -17,12 +17,12 @@ or its depth-scaled init:
   ablation's edit for muP in width only), as Llama's ``o_proj`` and ``down_proj`` are.
 
 Edits combine with '+'. Everything else as the HP sweep runs it (300 steps of 16 x 64 tokens, log2 LR -7, the
-centre of docs/hp_transfer_gpt2.*). Resumable: finished runs are appended to the JSONL file and skipped when run
+centre of experiments/hp_transfer_gpt2/). Resumable: finished runs are appended to the JSONL file and skipped when run
 again; ``--report`` analyses and draws each variant as ``sweep-report`` does.
 
     python benchmarks/gpt2_input_mult_ablation.py --data ../shared/data/wikitext-2 --variants no_positions \
-        --widths 64 128 256 --grid input_mult=1,2,4,8,16 --out docs/gpt2_ablation/input_mult.jsonl \
-        --report docs/gpt2_ablation/input_mult.png
+        --widths 64 128 256 --grid input_mult=1,2,4,8,16 --out experiments/gpt2_ablation/input_mult.jsonl \
+        --report experiments/gpt2_ablation/input_mult.png
 """
 import functools
 
@@ -55,7 +55,7 @@ runs = functools.partial(edited_runs, "gpt2", protocol("gpt2"))  # (variants, wi
 
 def main():
     parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 128, 256], log2_lrs=[-7.0],
-                               grid_example="input_mult=1,2,4,8,16", out="docs/gpt2_ablation/input_mult.jsonl")
+                               grid_example="input_mult=1,2,4,8,16", out="experiments/gpt2_ablation/input_mult.jsonl")
     run_edit_ablation(parser.parse_args(), runs, _train)
 
 

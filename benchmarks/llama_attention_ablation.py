@@ -1,9 +1,9 @@
 """Which part of Llama makes its attention multiplier's optimum drift with width (issue 13)?
 
 At 1200 steps muP Llama's ``attn_mult`` optimum moves from x1/4 at width 64 to x4 at width 256
-(docs/hp_transfer_llama_attn_long.*), while GPT-2's holds at x4 with the same data and protocol
-(docs/hp_transfer_gpt2_attn_long.*). Measured: the untied readout is the cause (tied, width 64's optimum costs
-Llama 0.016 nats at width 256 against 0.076 untied; untied, GPT-2's drifts; docs/llama_ablation/, README), RoPE is
+(experiments/hp_transfer_llama_attn_long/), while GPT-2's holds at x4 with the same data and protocol
+(experiments/hp_transfer_gpt2_attn_long/). Measured: the untied readout is the cause (tied, width 64's optimum costs
+Llama 0.016 nats at width 256 against 0.076 untied; untied, GPT-2's drifts; experiments/llama_ablation/, README), RoPE is
 not (``no_rope`` below). Llama differs from GPT-2 in ways no Llama config field switches, so each
 is edited into muP Llama here, one at a time (grouped-query attention and the untied readout are config fields:
 ``mutransformers sweep --set num_key_value_heads=4`` / ``tie_word_embeddings=true``):
@@ -17,7 +17,7 @@ is edited into muP Llama here, one at a time (grouped-query attention and the un
 * ``scaled_branch_init``: ``o_proj`` and ``down_proj`` drawn at std / sqrt(2 n_layer), as GPT-2's ``c_proj``.
 
 Edits combine: ``no_rope+learned_positions`` applies both. The same edits ask which of GPT-2's parts makes its
-input multiplier's optimum fall with width where tied Llama's holds (docs/gpt2_ablation/): ``--steps 300 --set
+input multiplier's optimum fall with width where tied Llama's holds (experiments/gpt2_ablation/): ``--steps 300 --set
 tie_word_embeddings=true`` gives the LR experiment's protocol on tied Llama, and ``--set attention_bias=true
 mlp_bias=true`` GPT-2's biases.
 
@@ -27,7 +27,7 @@ appended to the JSONL file and skipped when run again.
 
     python benchmarks/llama_attention_ablation.py --data ../shared/data/wikitext-2 --variants no_rope \
         --widths 64 256 --grid attn_mult=0.25,0.5,1,2,4,8,16 --seeds 0 1 \
-        --out docs/llama_ablation/attn_mult.jsonl --report docs/llama_ablation/attn_mult.png
+        --out experiments/llama_ablation/attn_mult.jsonl --report experiments/llama_ablation/attn_mult.png
 """
 import functools
 import math
@@ -39,7 +39,7 @@ from torch import nn
 from optimizer_ablation import (  # this folder is on sys.path when run
     edited_runs, model_edit, model_edit_parser, run_edit_ablation, train_edited)
 
-# the 1200-step attention-multiplier protocol of docs/hp_transfer_{gpt2,llama}_attn_long.*
+# the 1200-step attention-multiplier protocol of experiments/hp_transfer_{gpt2,llama}_attn_long/
 PROTOCOL = {"steps": 1200, "batch_size": 16, "seq_len": 64}
 
 
@@ -111,7 +111,7 @@ _train = functools.partial(train_edited, EDITS)
 
 def main():
     parser = model_edit_parser(__doc__.splitlines()[0], EDITS, widths=[64, 256], log2_lrs=[-6.0],
-                               grid_example="attn_mult=0.5,1,2,4", out="docs/llama_ablation/attn_mult.jsonl")
+                               grid_example="attn_mult=0.5,1,2,4", out="experiments/llama_ablation/attn_mult.jsonl")
     run_edit_ablation(parser.parse_args(), runs, _train)
 
 

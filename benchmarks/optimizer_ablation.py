@@ -2,13 +2,13 @@
 
 First asked: why does wide muP BERT not beat SP?
 
-In the BERT LR experiment (docs/lr_transfer_bert.*) muP's optimum holds at log2 LR -9 but its best loss does not
+In the BERT LR experiment (experiments/lr_transfer_bert/) muP's optimum holds at log2 LR -9 but its best loss does not
 fall with width, and at width 512 SP (5.658 at 2^-12) beats muP (5.840 at 2^-9). muP at 2^-9 trains its hidden
 weights at 2^-9 / width_mult = 2^-12 there, SP's best; the two still differ in the LR of every width-independent
 parameter (muP 2^-9, SP 2^-12), in the init of the embeddings, and in the attention (1/d) and readout
 (1/width_mult) multipliers. The multipliers are swept with ``mutransformers sweep --grid``; what no field sets is
 tried here, on muP at the sweep's own runs (same keys, same numbers, plus a variant name). Then asked of Llama:
-does its input multiplier's optimum, which falls with width (docs/hp_transfer_llama_input_mult.*), hold once the
+does its input multiplier's optimum, which falls with width (experiments/hp_transfer_llama_input_mult/), hold once the
 embeddings follow u-muP's rule (``--arch llama --grid input_mult=...``)?
 
 * ``baseline``: MuAdamW as the sweeps build it;
@@ -26,11 +26,11 @@ Resumable: finished runs are appended to the JSONL file and skipped when run aga
 command line, resume, pool and report.
 
     python benchmarks/optimizer_ablation.py --data ../shared/data/wikitext-2 --widths 512 \
-        --out docs/bert_ablation/optimizer.jsonl
+        --out experiments/bert_ablation/optimizer.jsonl
     python benchmarks/optimizer_ablation.py --arch llama --data ../shared/data/wikitext-2 --widths 128 256 \
         --log2-lrs -6 --seeds 0 1 --grid input_mult=1,2,4,8,16,32 --variants embedding_lr_div_sqrt_width_mult \
-        --out docs/hp_transfer_llama_input_mult_umup.jsonl --report docs/hp_transfer_llama_input_mult_umup.png \
-        --with docs/hp_transfer_llama.jsonl docs/hp_transfer_llama_input_mult.jsonl
+        --out experiments/hp_transfer_llama_input_mult_umup/results.jsonl --report experiments/hp_transfer_llama_input_mult_umup/report.png \
+        --with experiments/hp_transfer_llama/results.jsonl experiments/hp_transfer_llama_input_mult/results.jsonl
 """
 import argparse
 import json
@@ -46,7 +46,7 @@ from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
 
-# the LR experiments' protocols: BERT's (docs/lr_transfer_bert.*), and GPT-2's, which the causal LMs share
+# the LR experiments' protocols: BERT's (experiments/lr_transfer_bert/), and GPT-2's, which the causal LMs share
 PROTOCOLS = {"bert": {"steps": 600, "batch_size": 64, "seq_len": 16, "warmup": 0.1, "init_std": 0.069282},
              "causal": {"steps": 300, "batch_size": 16, "seq_len": 64}}
 
@@ -231,7 +231,7 @@ def main():
     parser.add_argument("--arch", default="bert",
                         help="a built-in architecture (BERT's protocol for bert, else GPT-2's)")
     parser.add_argument("--grid", nargs="*", default=[], metavar="HP=V1,V2", help="e.g. input_mult=1,2,4")
-    parser.add_argument("--out", default="docs/bert_ablation/optimizer.jsonl")
+    parser.add_argument("--out", default="experiments/bert_ablation/optimizer.jsonl")
     parser.add_argument("--widths", type=int, nargs="+", default=[512], help="above the base width 64")
     parser.add_argument("--log2-lrs", type=float, nargs="+", default=[-9.0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])

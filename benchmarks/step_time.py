@@ -13,7 +13,7 @@ input saved for backward).
 Targets (issue 8): time ratio <= 1.03, memory ratio <= 1.02.
 
     python benchmarks/step_time.py                      # all architectures, widths 256/512/1024, seq 128/512
-    python benchmarks/step_time.py --archs gpt2 --out docs/step_time.md
+    python benchmarks/step_time.py --archs gpt2 --out experiments/step_time/results.md
 """
 import argparse
 import json

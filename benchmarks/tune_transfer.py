@@ -14,7 +14,7 @@ muP base. On WikiText-2, 300 steps of 16 x 64 tokens per run (the sweeps' protoc
 
 Resumable: every run goes to a results file under --out; re-running skips finished runs.
 
-    python benchmarks/tune_transfer.py --data ../shared/data/wikitext-2 --out docs/tune_transfer
+    python benchmarks/tune_transfer.py --data ../shared/data/wikitext-2 --out experiments/tune_transfer
 """
 import argparse
 import json
@@ -44,7 +44,7 @@ SEEDS = [0, 1]
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="WikiText-2 folder")
-    parser.add_argument("--out", default="docs/tune_transfer", help="folder for the results, summary and figure")
+    parser.add_argument("--out", default="experiments/tune_transfer", help="folder for the results, summary and figure")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     out = Path(args.out)

@@ -5,7 +5,7 @@ at the same 4 learning rates, once as a sweep (local workers) and once as a grid
 target through a width-64 proxy (Optuna worker loop on SQLite), both with 2 workers. Prints and writes
 the wall time of each and the mean per-run time; run it on quiet cores.
 
-    python benchmarks/tune_trial_time.py --data ../shared/data/wikitext-2 [--out docs/tune_trial_time.json]
+    python benchmarks/tune_trial_time.py --data ../shared/data/wikitext-2 [--out experiments/tune_trial_time/results.json]
 """
 import argparse
 import json

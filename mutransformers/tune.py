@@ -98,7 +98,7 @@ def parse_space(texts) -> dict:
     return space
 
 
-# measured in docs/llama_ablation/ and docs/*_llama_tied.* (README: "The cause: the untied readout")
+# measured in experiments/llama_ablation/ and experiments/*_llama_tied/ (README: "The cause: the untied readout")
 DRIFTS_UNDER_AN_UNTIED_READOUT = ("attn_mult", "input_mult")
 UNTIED_READOUT_DRIFT = (
     "--search {names} on a target whose readout is untied and randomly initialized: such a readout makes the "
@@ -109,7 +109,7 @@ UNTIED_READOUT_DRIFT = (
     "tie_word_embeddings=true in the target, or leave {names} out of the search.")
 
 
-# measured in docs/gpt2_ablation/input_mult_{gpt2,llama_tied}_lr.* (README: "tuned together with the LR")
+# measured in experiments/gpt2_ablation/input_mult_{gpt2,llama_tied}_lr.* (README: "tuned together with the LR")
 INPUT_MULT_AT_ONE_LR = (
     "--search input_mult at one learning rate (log2_lr={lr:g}): input_mult's optimum depends on the LR it is "
     "tuned at. It rises with the LR, and at a fixed LR it falls with width, the more the lower the LR (measured "

@@ -125,7 +125,7 @@ def _seed_means_by(records, *fields) -> dict:
     return {key: (mean, seeds[key]) for key, mean in seed_means(records, *fields).items()}
 
 
-FOLDER = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+FOLDER = Path(__file__).resolve().parents[1] / "experiments" / "bert_ablation"
 
 
 def test_committed_lr_probes_match_the_readme():
@@ -235,7 +235,7 @@ def test_committed_no_bias_lr_experiment_matches_the_readme():
     assert round(s["margin_below_unigram"], 2) == 0.39 and round(s["seed_spread_at_optimum"], 3) == 0.061
     assert not s["best_losses_apart_beyond_seed_spread"] and s["values_where_wider_is_not_better_log2"] == [-10]
     no_bias = seed_means(records, "width", "log2_lr")
-    as_built = seed_means([r for r in sw.load(FOLDER.parent / "lr_transfer_bert.jsonl") if r["param"] == "mup"],
+    as_built = seed_means([r for r in sw.load(FOLDER.parent / "lr_transfer_bert/results.jsonl") if r["param"] == "mup"],
                           "width", "log2_lr")
     gains = {key: round(as_built[key] - loss, 3) for key, loss in no_bias.items()}
     assert min(gains.values()) == 0.003 and min(v for (w, lr), v in gains.items() if w > 64 and lr > -10) == 0.1

@@ -167,14 +167,14 @@ def test_cli_writes_plot_and_numbers(tmp_path, capsys):
 
 
 def test_committed_calibration_backs_the_readme_bounds_and_table():
-    """docs/coord_check_calibration.json against what the README and the bounds claim about it."""
+    """experiments/coord_check_calibration/results.json against what the README and the bounds claim about it."""
     import importlib.util
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
-    record = json.loads((root / "docs" / "coord_check_calibration.json").read_text())
+    record = json.loads((root / "experiments" / "coord_check_calibration/results.json").read_text())
     assert record["max_slope"] == cc.MAX_SLOPE and record["max_change_slope"] == cc.MAX_CHANGE_SLOPE
     table = record["table"]
     assert set(table) == set(cc.ARCHS) and record["widths"] == WIDTHS

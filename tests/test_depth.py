@@ -246,7 +246,7 @@ def test_committed_depth_calibration_backs_the_readme():
     spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
-    record = json.loads((root / "docs" / "coord_check_depth.json").read_text())
+    record = json.loads((root / "experiments" / "coord_check_calibration/depth.json").read_text())
     table = record["table"]
     assert record["axis"] == "depth" and record["depths"] == [4, 8, 16, 32]
     for arch in ("gpt2", "llama", "t5"):

@@ -1,5 +1,5 @@
 """What makes GPT-2's input multiplier drift with width: the ablation's edits (benchmarks/gpt2_input_mult_ablation.py)
-do what its docstring says, its runs are the HP sweep's own, and each committed result (docs/gpt2_ablation/), one
+do what its docstring says, its runs are the HP sweep's own, and each committed result (experiments/gpt2_ablation/), one
 part swapped between GPT-2 and tied Llama (whose input_mult holds), says what the README says."""
 import sys
 from pathlib import Path
@@ -15,7 +15,7 @@ from cases import assert_optimum_moves, committed_set_sweep, seed_means, train_t
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import gpt2_input_mult_ablation as ablation  # noqa: E402
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 RUN = RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1, input_mult=4.0)
 MULTS = (1, 2, 4, 8, 16)
@@ -33,7 +33,7 @@ def _edited(variant):
 def test_the_runs_are_the_hp_sweeps_own_widest_first():
     jobs = ablation.runs(["no_positions"], [64, 256], [-7.0], [0], {"input_mult": [1.0, 8.0]})
     assert [run.width for _, run in jobs] == [256, 256, 64, 64]
-    committed = {r["key"] for r in sw.load(DOCS / "hp_transfer_gpt2_input_mult.jsonl")}
+    committed = {r["key"] for r in sw.load(EXPERIMENTS / "hp_transfer_gpt2_input_mult/results.jsonl")}
     assert {run.key() for _, run in jobs if run.input_mult == 8.0} <= committed  # same keys: the sweep's numbers
 
 
@@ -69,8 +69,8 @@ def test_no_norm_biases_freezes_every_layer_norm_bias_at_zero_and_leaves_the_lin
 
 
 def _edited_runs(variant, n_runs=30):
-    """The committed runs of one edit (docs/gpt2_ablation/input_mult.jsonl holds every edit's)."""
-    records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult.jsonl") if r["variant"] == variant]
+    """The committed runs of one edit (experiments/gpt2_ablation/input_mult.jsonl holds every edit's)."""
+    records = [r for r in sw.load(EXPERIMENTS / "gpt2_ablation" / "input_mult.jsonl") if r["variant"] == variant]
     assert len(records) == n_runs and {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
     return records
 
@@ -101,7 +101,7 @@ def test_committed_gpt2_without_its_biases_drifts_as_the_readme_says(variant, op
     s, means = _drift(_edited_runs(variant), -7)
     assert_optimum_moves(s, optima, vertices, 2, 0.024, spread)
     assert means[256] == at_256
-    sweeps = sw.load(DOCS / "hp_transfer_gpt2.jsonl") + sw.load(DOCS / "hp_transfer_gpt2_input_mult.jsonl")
+    sweeps = sw.load(EXPERIMENTS / "hp_transfer_gpt2/results.jsonl") + sw.load(EXPERIMENTS / "hp_transfer_gpt2_input_mult/results.jsonl")
     as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
                 and r["init_std"] == 0.069282 and r["input_mult"] in MULTS]
     _, built = _drift(as_built, -7)
@@ -124,7 +124,7 @@ def test_committed_gpt2_with_an_unscaled_c_proj_init_moves_one_step_as_the_readm
     assert means == {64: [4.835, 4.76, 4.726, 4.705, 4.71], 128: [4.649, 4.596, 4.579, 4.579, 4.61],
                      256: [4.557, 4.511, 4.502, 4.519, 4.56]}
     sweeps = [r for name in ("", "_input_mult", "_input_mult_seed2")
-              for r in sw.load(DOCS / f"hp_transfer_gpt2{name}.jsonl")]
+              for r in sw.load(EXPERIMENTS / f"hp_transfer_gpt2{name}" / "results.jsonl")]
     as_built = [r for r in sweeps if r["param"] == "mup" and r["output_mult"] == r["attn_mult"] == 1
                 and r["init_std"] == 0.069282 and r["input_mult"] in MULTS]
     built, built_means = _drift(as_built, -7, seeds=(0, 1, 2))
@@ -136,7 +136,7 @@ def test_committed_gpt2_with_an_unscaled_c_proj_init_moves_one_step_as_the_readm
 def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
     """GPT-2's block with RoPE and without the depth-scaled c_proj init (GPT-NeoX, sequential, full rotary, tied)
     drifts as GPT-2 does: x8 -> x4 -> x2, 2 steps, 0.026 nats."""
-    path = DOCS / "gpt2_ablation" / "input_mult_neox_sequential_tied.jsonl"
+    path = EXPERIMENTS / "gpt2_ablation" / "input_mult_neox_sequential_tied.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, NEOX_SEQUENTIAL_TIED, 300), -7)
     assert_optimum_moves(s, [(64, 3, [3, 2]), (128, 2, [2, 3]), (256, 1, [1, 2])], [2.64, 2.42, 1.48], 2, 0.026, 0.018)
     assert means == {64: [4.689, 4.614, 4.592, 4.59, 4.605], 128: [4.522, 4.473, 4.458, 4.46, 4.491],
@@ -146,13 +146,13 @@ def test_committed_sequential_tied_neox_input_mult_matches_the_readme():
 def test_committed_tied_llama_with_biases_input_mult_matches_the_readme():
     """Tied Llama with a bias in every linear map drifts as GPT-2 does (x8 -> x8 -> x2, 2 steps, 0.026 nats), where
     without them width 64's optimum costs width 256 0.002 nats."""
-    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl"
+    path = EXPERIMENTS / "gpt2_ablation" / "input_mult_llama_tied_biases.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, "attention_bias=true;mlp_bias=true;tie_word_embeddings=true", 300),
                       -6)
     assert_optimum_moves(s, [(64, 3, [2, 4]), (128, 3, [2, 3]), (256, 1, [1, 1])], [3.42, 2.53, 1.3], 2, 0.026, 0.003)
     assert means == {64: [4.643, 4.559, 4.551, 4.545, 4.545], 128: [4.477, 4.434, 4.416, 4.416, 4.436],
                      256: [4.355, 4.311, 4.322, 4.337, 4.37]}
-    without = [r for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")  # the same runs without biases
+    without = [r for r in sw.load(EXPERIMENTS / "hp_transfer_llama_tied/results.jsonl")  # the same runs without biases
                if r["init_std"] == 0.069282 and r["output_mult"] == r["attn_mult"] == 1 and r["input_mult"] in MULTS]
     s, _ = _drift(without, -6)
     assert_optimum_moves(s, [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])], [3.44, 2.34, 2.28], 1, 0.002, 0.021)
@@ -176,7 +176,7 @@ def test_committed_tied_llama_with_gpt2s_norm_or_mlp_holds_as_the_readme_says(va
                                                                              means):
     """Tied Llama with GPT-2's LayerNorm or GELU MLP edited in: input_mult moves 1 step, within the seed spread; with
     both, 1 step too, but at 0.020 nats, above the seed spread; with GPT-2's c_proj init too, 0.000 nats."""
-    records = [r for r in sw.load(DOCS / "gpt2_ablation" / "input_mult_llama_tied_edits.jsonl")
+    records = [r for r in sw.load(EXPERIMENTS / "gpt2_ablation" / "input_mult_llama_tied_edits.jsonl")
                if r["variant"] == variant]
     assert len(records) == 30 and {r["config_set"] for r in records} == {"tie_word_embeddings=true"}
     assert {r["steps"] for r in records} == {300} and not any(r["diverged"] for r in records)
@@ -195,7 +195,7 @@ def test_committed_tied_llama_with_gpt2s_norm_or_mlp_holds_as_the_readme_says(va
 def test_committed_tied_llama_with_one_set_of_biases_matches_the_readme(bias, optima, vertices, gap, spread, means):
     """The attention's biases alone drift tied Llama's input_mult as all biases do (0.031 nats, spread 0.015); the
     MLP's leave a flat width-64 top whose argmin sits on the edge (2 steps by the argmin, 0.018 nats, spread 0.026)."""
-    path = DOCS / "gpt2_ablation" / f"input_mult_llama_tied_{bias}.jsonl"
+    path = EXPERIMENTS / "gpt2_ablation" / f"input_mult_llama_tied_{bias}.jsonl"
     s, seed_mean = _drift(committed_set_sweep(path, 30, f"{bias}=true;tie_word_embeddings=true", 300), -6)
     assert_optimum_moves(s, optima, vertices, 2, gap, spread)
     assert seed_mean == means
@@ -213,7 +213,7 @@ def test_unscaled_branch_init_draws_c_proj_as_c_fc():
 def test_committed_tied_llama_at_gpt2s_centre_lr_drifts_as_the_readme_says():
     """Tied Llama as built at log2 LR -7 (GPT-2's centre; its own optimum is -6): x8 -> x4 -> x2, 2 steps,
     0.012 nats."""
-    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl"
+    path = EXPERIMENTS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl"
     s, means = _drift(committed_set_sweep(path, 30, "tie_word_embeddings=true", 300), -7)
     assert_optimum_moves(s, [(64, 3, [3, 3]), (128, 2, [2, 2]), (256, 1, [1, 1])], [3.15, 2.37, 1.38], 2, 0.012, 0.008)
     assert means[64] == [4.646, 4.61, 4.592, 4.581, 4.587] and means[256] == [4.416, 4.382, 4.387, 4.394, 4.419]
@@ -246,10 +246,10 @@ def test_committed_tied_llama_lr_and_input_mult_tuned_together_transfer_as_the_r
     """Tied Llama, log2 LR -7..-5 x input_mult x1..x16, widths 64-512: the joint LR optimum is -6 at every width;
     input_mult moves x8 -> x4 -> x4 over 64-256 (1 step, 0.002 nats) and to x2 at 512 (2 steps, 0.020 nats, within
     the seed spread), as GPT-2's; at each LR alone it moves 2 steps over 8x (1 over 4x at -6 and -5)."""
-    path = DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr.jsonl"
+    path = EXPERIMENTS / "gpt2_ablation" / "input_mult_llama_tied_lr.jsonl"
     records = committed_set_sweep(path, 120, "tie_word_embeddings=true", 300)
-    assert _copied_from(records, [DOCS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl",
-                                  DOCS / "hp_transfer_llama_tied.jsonl"]) == {-7, -6}
+    assert _copied_from(records, [EXPERIMENTS / "gpt2_ablation" / "input_mult_llama_tied_lr7.jsonl",
+                                  EXPERIMENTS / "hp_transfer_llama_tied/results.jsonl"]) == {-7, -6}
     narrow, at_lr_narrow = _lr_by_input_mult([r for r in records if r["width"] <= 256], (-7, -6, -5))
     assert_optimum_moves(narrow["input_mult"], [(64, 3, [2, 4]), (128, 2, [3, 2]), (256, 2, [2, 3])],
                          [3.44, 2.34, 2.28], 1, 0.002, 0.021)
@@ -271,10 +271,10 @@ def test_committed_gpt2_lr_and_input_mult_grid_matches_the_readme():
     """GPT-2, log2 LR -8..-5 x input_mult x1..x16 (widths 64-256; 512 at -7..-5): at a fixed LR the multiplier's
     optimum falls with width, less the higher the LR (-7: 2 steps, -6: 1, -5: 1 at no cost); tuned together
     the LR holds at -6 to width 256 and both move one step at 512 (-7, x2), 2 steps of input_mult over 8x."""
-    records = sw.load(DOCS / "gpt2_ablation" / "input_mult_gpt2_lr.jsonl")
+    records = sw.load(EXPERIMENTS / "gpt2_ablation" / "input_mult_gpt2_lr.jsonl")
     assert len(records) == 150 and {r["steps"] for r in records} == {300} and {r["arch"] for r in records} == {"gpt2"}
     assert {(r["width"], r["log2_lr"]) for r in records if r["width"] == 512} == {(512, lr) for lr in (-7, -6, -5)}
-    assert _copied_from(records, [DOCS / "hp_transfer_gpt2.jsonl", DOCS / "hp_transfer_gpt2_input_mult.jsonl"]) == {-7}
+    assert _copied_from(records, [EXPERIMENTS / "hp_transfer_gpt2/results.jsonl", EXPERIMENTS / "hp_transfer_gpt2_input_mult/results.jsonl"]) == {-7}
     joint, at_lr = _lr_by_input_mult(records, (-8, -7, -6, -5))
     assert_optimum_moves(joint["log2_lr"], [(64, -6, [-6, -6]), (128, -6, [-6, -6]), (256, -6, [-6, -6]),
                                             (512, -7, [-7, -7])], [-6.1, -6.14, -6.38, -7.0], 1, 0.007, 0.012)

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import llama_attention_ablation as ablation  # noqa: E402
 from optimizer_ablation import variant_checker  # noqa: E402
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 RUN = RunConfig(arch="llama", param="mup", width=64, log2_lr=-6, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1)
 
@@ -86,14 +86,14 @@ def test_layer_norm_replaces_every_rms_norm_with_a_trained_width_vector():
 
 
 def test_steps_and_set_give_the_tied_sweeps_own_runs():
-    """``--steps 300 --set tie_word_embeddings=true``: the runs of docs/hp_transfer_llama_tied.jsonl, key for key."""
+    """``--steps 300 --set tie_word_embeddings=true``: the runs of experiments/hp_transfer_llama_tied/results.jsonl, key for key."""
     from optimizer_ablation import model_edit_parser, protocol_overrides
     parser = model_edit_parser("", ablation.EDITS, widths=[64], log2_lrs=[-6.0], grid_example="", out="x.jsonl")
     args = parser.parse_args(["--data", "d", "--steps", "300", "--set", "tie_word_embeddings=true"])
     assert protocol_overrides(args) == {"steps": 300, "config_set": "tie_word_embeddings=true"}
     jobs = ablation.runs(["layer_norm"], [64, 256], [-6.0], [0, 1], {"input_mult": [1.0, 4.0]},
                          protocol_overrides(args))
-    committed = {r["key"] for r in sw.load(DOCS / "hp_transfer_llama_tied.jsonl")}
+    committed = {r["key"] for r in sw.load(EXPERIMENTS / "hp_transfer_llama_tied/results.jsonl")}
     assert len(jobs) == 8 and {run.key() for _, run in jobs} <= committed
     assert protocol_overrides(parser.parse_args(["--data", "d"])) == {}  # unset: the 1200-step protocol
 
@@ -114,7 +114,7 @@ def test_a_misspelt_edit_is_named():
 
 def test_committed_no_rope_ablation_matches_the_readme():
     """Without RoPE Llama's attention multiplier still drifts: x1 at width 64 -> x8 (the grid's edge) at 256."""
-    records = [r for r in sw.load(DOCS / "llama_ablation" / "attn_mult.jsonl") if r["variant"] == "no_rope"]
+    records = [r for r in sw.load(EXPERIMENTS / "llama_ablation" / "attn_mult.jsonl") if r["variant"] == "no_rope"]
     assert len(records) == 28  # the file holds every edit's runs
     assert {r["steps"] for r in records} == {1200} and {r["log2_lr"] for r in records} == {-6}
     runs = [{k: v for k, v in r.items() if k != "variant"} for r in records]
@@ -130,9 +130,9 @@ def test_committed_no_rope_ablation_matches_the_readme():
 
 
 def _attn_mult_analysis(name, n_runs, config_set, grid, seeds=(0, 1)):
-    """A committed attention-multiplier ablation (docs/llama_ablation/NAME.jsonl, run by ``sweep --set``): its runs,
+    """A committed attention-multiplier ablation (experiments/llama_ablation/NAME.jsonl, run by ``sweep --set``): its runs,
     their analysis and seed means by (width, attn_mult)."""
-    records = committed_set_sweep(DOCS / "llama_ablation" / f"{name}.jsonl", n_runs, config_set, 1200)
+    records = committed_set_sweep(EXPERIMENTS / "llama_ablation" / f"{name}.jsonl", n_runs, config_set, 1200)
     assert sorted({r["attn_mult"] for r in records}) == list(grid) and {r["seed"] for r in records} == set(seeds)
     (analysis,) = sw.analyze(records).values()
     return analysis, seed_means(records, "width", "attn_mult")
@@ -154,7 +154,7 @@ def test_committed_tied_llama_readout_matches_the_readme():
 
 def test_committed_untied_gpt2_readout_matches_the_readme():
     """GPT-2 with its readout untied: its attention multiplier's optimum climbs x2 -> x8 (2 steps, 0.021 nats), where
-    tied it holds at x4 (docs/hp_transfer_gpt2_attn_long.jsonl)."""
+    tied it holds at x4 (experiments/hp_transfer_gpt2_attn_long/results.jsonl)."""
     s, means = _attn_mult_analysis("gpt2_attn_mult_untied", 28, "tie_word_embeddings=false",
                                    (0.25, 0.5, 1, 2, 4, 8, 16))
     assert_optimum_moves(s, [(64, 1, [1, 2]), (256, 3, [3, 3])], [0.8, 2.72], 2, 0.021, 0.002)
@@ -166,7 +166,7 @@ def test_committed_untied_gpt2_readout_matches_the_readme():
 def test_committed_llama_lr_with_a_zero_readout_matches_the_readme():
     """Llama's LR with the readout zero-initialized (300 steps, x1): it does not transfer (2 steps, wider not better
     at -7 and -6) and trains 0.6-0.75 nats worse than as built."""
-    records = committed_set_sweep(DOCS / "lr_transfer_llama_readout0.jsonl", 30, "readout_zero_init=true", 300)
+    records = committed_set_sweep(EXPERIMENTS / "lr_transfer_llama_readout0/results.jsonl", 30, "readout_zero_init=true", 300)
     s = sw.analyze(records)["llama mup log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -7, [-6, -7]), (128, -6, [-6, -7]), (256, -8, [-8, -8])]
@@ -178,7 +178,7 @@ def test_committed_llama_lr_with_a_zero_readout_matches_the_readme():
 def test_committed_llama_lr_with_a_tied_readout_matches_the_readme():
     """Llama's LR with the readout tied (300 steps, x1, widths 64-512): the optimum holds at -6 on both seeds at every
     width (as built it moves to -7 at 512); narrower widths train worse than as built, width 512 better."""
-    records = committed_set_sweep(DOCS / "lr_transfer_llama_tied.jsonl", 40, "tie_word_embeddings=true", 300)
+    records = committed_set_sweep(EXPERIMENTS / "lr_transfer_llama_tied/results.jsonl", 40, "tie_word_embeddings=true", 300)
     s = sw.analyze(records)["llama mup log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -6, [-6, -6]), (128, -6, [-6, -6]), (256, -6, [-6, -6]), (512, -6, [-6, -6])]
@@ -192,7 +192,7 @@ def test_committed_llama_lr_with_a_tied_readout_matches_the_readme():
 
 def test_committed_sp_llama_lr_with_a_tied_readout_matches_the_readme():
     """SP Llama tied (log2 LR -10..-5, widths 64-256): its optimum moves 3 steps, as untied, and its best loss rises."""
-    records = committed_set_sweep(DOCS / "lr_transfer_llama_tied_sp.jsonl", 36, "tie_word_embeddings=true", 300)
+    records = committed_set_sweep(EXPERIMENTS / "lr_transfer_llama_tied_sp/results.jsonl", 36, "tie_word_embeddings=true", 300)
     s = sw.analyze(records)["llama sp log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -6, [-6, -6]), (128, -8, [-8, -8]), (256, -9, [-9, -9])]

@@ -284,8 +284,8 @@ def test_two_workers_training_one_tokenizer_at_once_leave_one_whole_cache(tmp_pa
 
 
 def test_committed_experiment_shows_transfer_under_mup_and_drift_under_sp():
-    """The claim the README states, checked on the committed results (docs/lr_transfer_gpt2.jsonl)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_gpt2.jsonl")
+    """The claim the README states, checked on the committed results (experiments/lr_transfer_gpt2/results.jsonl)."""
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_gpt2/results.jsonl")
     assert len(records) == 128 and not any(r["diverged"] for r in records if r["param"] == "mup")
     summary = sw.analyze(records)
     mup, sp = summary["gpt2 mup log2_lr"], summary["gpt2 sp log2_lr"]
@@ -299,8 +299,8 @@ def test_committed_experiment_shows_transfer_under_mup_and_drift_under_sp():
 def test_committed_llama_experiment_matches_the_readme():
     """Llama's LR transfer as the README states it: muP's optimum moves 1 step, SP's 4; wider is better
     everywhere near the optimum except at the largest LR, where six seeds show a tie plus one outlier."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    records = sw.load(docs / "lr_transfer_llama.jsonl")
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    records = sw.load(experiments / "lr_transfer_llama/results.jsonl")
     assert len(records) == 128 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["llama mup log2_lr"], summary["llama sp log2_lr"]
@@ -311,11 +311,11 @@ def test_committed_llama_experiment_matches_the_readme():
     assert mup["values_where_wider_is_not_better_log2"] == [-5.0]
     assert mup["seed_spread_at_optimum"] < 0.01
     # the runs predate the unigram field: the committed analysis got it from `sweep-report --data`
-    unigram = json.loads((docs / "lr_transfer_llama.json").read_text())["llama mup log2_lr"]["unigram_loss"]
+    unigram = json.loads((experiments / "lr_transfer_llama/report.json").read_text())["llama mup log2_lr"]["unigram_loss"]
     assert unigram == pytest.approx(6.217, abs=1e-3)
     assert unigram - max(r["best_loss"] for r in mup["widths"]) > 1.5
 
-    edge = [r for r in sw.load(docs / "lr_transfer_llama_edge_seeds.jsonl") + records
+    edge = [r for r in sw.load(experiments / "lr_transfer_llama/edge_seeds.jsonl") + records
             if r["param"] == "mup" and r["log2_lr"] == -5]
     by_width = {w: sorted(r["eval_loss"] for r in edge if r["width"] == w) for w in (256, 512)}
     assert [len(v) for v in by_width.values()] == [6, 6]
@@ -327,7 +327,7 @@ def test_committed_llama_experiment_matches_the_readme():
 
 def test_committed_t5_experiment_matches_the_readme():
     """T5 (prefix LM): muP's optimum moves 1 step, SP's 4; wider is better near muP's optimum."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_t5.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_t5/results.jsonl")
     assert len(records) == 128 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["t5 mup log2_lr"], summary["t5 sp log2_lr"]
@@ -346,7 +346,7 @@ def test_committed_t5_experiment_matches_the_readme():
 
 def test_committed_distributed_sweep_timing_matches_the_readme():
     root = Path(__file__).resolve().parents[1]
-    timing = json.loads((root / "docs" / "distributed_sweep.json").read_text())
+    timing = json.loads((root / "experiments" / "distributed_sweep/results.json").read_text())
     assert timing["runs"] == 16 and timing["wall_s_4_workers"] < timing["wall_s_1_worker"]
     assert timing["speedup"] == pytest.approx(timing["wall_s_1_worker"] / timing["wall_s_4_workers"], abs=0.01)
     claim = (f"1 worker {timing['wall_s_1_worker']} s, 4 workers {timing['wall_s_4_workers']} s, a\n"
@@ -578,7 +578,7 @@ def _seed_mean_losses(records, hp, width):
 def test_committed_gpt2_hp_transfer_matches_the_readme():
     """TP V Fig. 4 on GPT-2 as the README states it: init_std and output_mult fixed, input_mult 1 step,
     attn_mult's argmin 2 steps on a curve flat within the seed spread below its default."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_gpt2.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "hp_transfer_gpt2/results.jsonl")
     assert len(records) == 204 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     sp = [r for r in records if r["param"] == "sp"]
@@ -605,7 +605,7 @@ def test_committed_gpt2_hp_transfer_matches_the_readme():
 def test_committed_llama_hp_transfer_matches_the_readme():
     """Llama: init_std 0 steps, output_mult 1, input_mult 0 at the grid's edge, attn_mult 2 steps with
     both seeds agreeing over differences of at most 0.012 nats."""
-    everything = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama.jsonl")
+    everything = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "hp_transfer_llama/results.jsonl")
     assert len(everything) == 204
     sp = [r for r in everything if r["param"] == "sp"]
     sp_default = [_seed_mean_losses(sp, "output_mult", w)[1.0] for w in (64, 128, 256)]
@@ -628,7 +628,7 @@ def test_committed_llama_hp_transfer_matches_the_readme():
 def test_committed_tied_llama_hp_transfer_matches_the_readme():
     """Llama with its readout tied, the same protocol (input_mult to x32): every HP moves at most 1 step (as built:
     attn_mult 2, input_mult 2 bracketed), wider is better near every optimum, width 64's optima cost <= 0.008 nats."""
-    records = committed_set_sweep(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama_tied.jsonl",
+    records = committed_set_sweep(Path(__file__).resolve().parents[1] / "experiments" / "hp_transfer_llama_tied/results.jsonl",
                                   120, "tie_word_embeddings=true", 300)
     summary = sw.analyze(records)
     hps = ("init_std", "output_mult", "input_mult", "attn_mult")
@@ -646,7 +646,7 @@ def test_committed_tied_llama_hp_transfer_matches_the_readme():
 def test_committed_bert_experiment_matches_the_readme():
     """BERT masked LM: muP's optimum stays at -9, SP's moves 3 steps; wider is not better and SP's wide
     models beat muP's (the README states the target is not met)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_bert.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_bert/results.jsonl")
     assert len(records) == 128 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["bert mup log2_lr"], summary["bert sp log2_lr"]
@@ -666,7 +666,7 @@ def test_committed_bert_at_4x_the_steps_leaves_the_plateau_as_the_readme_says():
     optimum -9 at every width, wider better near it except at -8 (width 512 0.059 above 256, within the seed
     spread there), the seeds splitting -8/-9 at width 256 only; SP's optimum moves two steps (-9 -> -11) and a
     narrow width's optimum falls on the plateau at a wider one; muP and SP tie at width 512."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_bert_long.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_bert_long/results.jsonl")
     assert len(records) == 84 and {r["steps"] for r in records} == {2400} and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["bert mup log2_lr"], summary["bert sp log2_lr"]
@@ -712,7 +712,7 @@ def test_committed_bert_at_4x_the_steps_leaves_the_plateau_as_the_readme_says():
 def test_committed_bert_ablation_finds_the_readout_multiplier():
     """BERT at 2^-9 (README): output_mult's optimum is x2 at width 64 and x8 (the grid's edge) at width 512, where
     it reaches SP's best; attn_mult's is x2 at both; lowering the embeddings' or every vector-like LR is worse."""
-    folder = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+    folder = Path(__file__).resolve().parents[1] / "experiments" / "bert_ablation"
     runs = sw.load(folder / "multipliers.jsonl")
     assert len(runs) == 12 and all(r["param"] == "mup" and r["log2_lr"] == -9 and r["seed"] == 0 and r["steps"] == 600
                                    and r["batch_size"] == 64 and r["seq_len"] == 16 for r in runs)
@@ -724,7 +724,7 @@ def test_committed_bert_ablation_finds_the_readout_multiplier():
     for width, best_output, best_attn in ((64, 2.0, 2.0), (512, 8.0, 2.0)):
         assert min((v, m) for (w, a, m), v in loss.items() if w == width and a == 1.0)[1] == best_output
         assert min((v, a) for (w, a, m), v in loss.items() if w == width and m == 1.0)[1] == best_attn
-    sp_best = min(r["eval_loss"] for r in sw.load(folder.parent / "lr_transfer_bert.jsonl")
+    sp_best = min(r["eval_loss"] for r in sw.load(folder.parent / "lr_transfer_bert/results.jsonl")
                   if r["param"] == "sp" and r["width"] == 512 and r["seed"] == 0)
     assert abs(loss[(512, 1.0, 8.0)] - sp_best) < 0.03 and loss[(64, 1.0, 2.0)] - loss[(512, 1.0, 8.0)] > 0.2
     variants = {(r["variant"], r["seed"]): r["eval_loss"] for r in sw.load(folder / "optimizer.jsonl")}
@@ -740,7 +740,7 @@ def test_committed_bert_ablation_finds_the_readout_multiplier():
 def test_committed_bert_output_mult_moves_one_step_to_256_and_beyond_at_512():
     """README: output_mult on 2 seeds, optimum x2 -> x4 -> x4 over widths 64-256 (1 step, wider better), and at
     width 512 x8 on the seed mean and beats x1 seed by seed (the spread across seeds at width 256's optimum is 0.166)."""
-    folder = Path(__file__).resolve().parents[1] / "docs" / "bert_ablation"
+    folder = Path(__file__).resolve().parents[1] / "experiments" / "bert_ablation"
     records = sw.load(folder / "output_mult.jsonl")
     assert len(records) == 24 and {r["seed"] for r in records} == {0, 1}
     summary = sw.analyze(records)["bert mup output_mult"]
@@ -766,8 +766,8 @@ def _seed_means(records, field="output_mult") -> dict:
 def test_committed_bert_readout_probes_match_the_readme():
     """README, "Why BERT's readout drifts": untied, the drift stays; a zero-initialized readout stays on the plateau;
     Adam's epsilon is far below every gradient; GPT-2 with 128 targets per step moves one step; ModernBERT holds."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    untied = sw.load(docs / "bert_ablation" / "untied.jsonl")
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    untied = sw.load(experiments / "bert_ablation" / "untied.jsonl")
     assert len(untied) == 12 and {r["config_set"] for r in untied} == {"tie_word_embeddings=false"}
     mean = _seed_means(untied)
     assert [mean[(64, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [5.862, 5.824, 5.844, 5.88]
@@ -775,22 +775,22 @@ def test_committed_bert_readout_probes_match_the_readme():
     by_seed = {(r["width"], r["output_mult"], r["seed"]): r["eval_loss"] for r in untied}
     assert [round(by_seed[(512, 1.0, s)] - by_seed[(512, 8.0, s)], 3) for s in (0, 1)] == [0.207, 0.184]
 
-    zero = sw.load(docs / "bert_ablation" / "untied_zero_readout.jsonl")
+    zero = sw.load(experiments / "bert_ablation" / "untied_zero_readout.jsonl")
     assert len(zero) == 12 and all("readout_zero_init=true" in r["config_set"] for r in zero)
     mean = _seed_means(zero)
     assert [mean[(64, m)] for m in (1.0, 2.0, 4.0, 8.0)] == [6.178, 6.117, 5.939, 5.988]
     assert (mean[(512, 1.0)], mean[(512, 8.0)]) == (6.188, 6.07)
     assert all(r["unigram_loss"] - r["eval_loss"] < 0.3 for r in zero)  # on or near the plateau (6.217)
 
-    adam = {r["width"]: r for r in json.loads((docs / "bert_ablation" / "adam_state.json").read_text())["widths"]}
+    adam = {r["width"]: r for r in json.loads((experiments / "bert_ablation" / "adam_state.json").read_text())["widths"]}
     assert [round(adam[w]["smallest_median_over_eps"]) for w in (64, 512)] == [2437, 147]
     assert all(adam[w]["largest_fraction_below_10_eps"] == 0 for w in (64, 512))
     assert adam[512]["smallest"].endswith("query.weight")
 
-    noise = sw.analyze(sw.load(docs / "readout_noise" / "gpt2_batch2_output_mult.jsonl"))["gpt2 mup output_mult"]
+    noise = sw.analyze(sw.load(experiments / "readout_noise" / "gpt2_batch2_output_mult.jsonl"))["gpt2 mup output_mult"]
     assert [round(r["parabola_log2"], 2) for r in noise["widths"]] == [0.44, 1.25, 1.54, 1.34]
 
-    modern = sw.load(docs / "bert_ablation" / "modernbert_output_mult.jsonl")
+    modern = sw.load(experiments / "bert_ablation" / "modernbert_output_mult.jsonl")
     assert len(modern) == 32 and {r["log2_lr"] for r in modern} == {-8}
     summary = sw.analyze(modern)["modernbert mup output_mult"]
     assert [r["best_log2"] for r in summary["widths"]] == [1, 2, 1, 1] and summary["optimum_shift_steps"] == 1
@@ -804,7 +804,7 @@ def test_committed_bert_readout_probes_match_the_readme():
 def test_committed_roberta_experiment_matches_the_readme():
     """RoBERTa masked LM (one seed): muP's optimum stays at -9, SP's moves 2 steps; muP's width 256 is
     worse than its width 128 and SP's wide models beat muP's (the README states the target is not met)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_roberta.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_roberta/results.jsonl")
     assert len(records) == 48 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["roberta mup log2_lr"], summary["roberta sp log2_lr"]
@@ -822,7 +822,7 @@ def test_committed_roberta_at_4x_the_steps_holds_muP_and_moves_SP_one_step_as_th
     """README: RoBERTa at 2400 steps, widths 64-256, seed 0: muP's optimum -9 at every width, wider better at -10..-8,
     1.51-1.87 nats below the unigram baseline; SP's optimum moves one step (-9 -> -10) and width 64's optimum is on
     the plateau at 256; width 64's muP-SP gap (the same model, another draw) 0.104, the noise the claims are read against."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_roberta_long.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_roberta_long/results.jsonl")
     assert len(records) == 36 and {r["steps"] for r in records} == {2400} and {r["seed"] for r in records} == {0}
     assert not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
@@ -854,14 +854,14 @@ def test_committed_roberta_at_4x_the_steps_holds_muP_and_moves_SP_one_step_as_th
 def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule():
     """README: GPT-2's input_mult beyond x4 moves 2 steps (x8, x8, x2; on 3 seeds x8, x4, x2); u-muP's embedding rule
     moves the argmin 1 step but not the vertex, and costs 0.036 / 0.074 nats at widths 128 / 256."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    centre = [r for name in ("hp_transfer_gpt2.jsonl", "hp_transfer_gpt2_input_mult.jsonl") for r in sw.load(docs / name)
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    centre = [r for name in ("hp_transfer_gpt2/results.jsonl", "hp_transfer_gpt2_input_mult/results.jsonl") for r in sw.load(experiments / name)
               if r["param"] == "mup"]
     mup = sw.analyze(centre)["gpt2 mup input_mult"]
     assert [r["best_log2"] for r in mup["widths"]] == [3, 3, 1] and mup["optimum_shift_steps"] == 2
     assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [2.99, 2.55, 1.43]
     assert round(mup["transfer_gap"], 3) == 0.024 and round(mup["seed_spread_at_optimum"], 3) == 0.009
-    umup_runs = sw.load(docs / "hp_transfer_gpt2_input_mult_umup.jsonl")
+    umup_runs = sw.load(experiments / "hp_transfer_gpt2_input_mult_umup/results.jsonl")
     assert len(umup_runs) == 20 and {r["variant"] for r in umup_runs} == {"embedding_lr_div_sqrt_width_mult"}
     umup = sw.analyze(umup_runs + [r for r in centre if r["width"] == 64 and r["init_std"] == 0.069282
                                    and r["output_mult"] == r["attn_mult"] == 1.0])["gpt2 mup input_mult"]
@@ -870,7 +870,7 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
     costs = [round(u["best_loss"] - m["best_loss"], 3) for u, m in zip(umup["widths"][1:], mup["widths"][1:])]
     assert costs == [0.036, 0.074]
     # a third seed at x1..x16 confirms the drift (2 steps, x8 -> x4 -> x2)
-    third = sw.load(docs / "hp_transfer_gpt2_input_mult_seed2.jsonl")
+    third = sw.load(experiments / "hp_transfer_gpt2_input_mult_seed2/results.jsonl")
     assert len(third) == 15 and {r["seed"] for r in third} == {2} and not any(r["diverged"] for r in third)
     three = sw.analyze([r for r in centre if r["input_mult"] >= 1] + third)["gpt2 mup input_mult"]
     assert [r["seed_optima_log2"] for r in three["widths"]] == [[3, 3, 3], [3, 2, 2], [2, 1, 1]]
@@ -882,7 +882,7 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
 def test_committed_long_attn_mult_probe_matches_the_readme():
     """GPT-2's attention multiplier at 1200 steps (4x the HP sweep's): the optimum is x4 at widths 64 and 256,
     bracketed by x8 and x16, over a flat top (x2-x8 within 0.006 nats) below the seed spread."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_gpt2_attn_long.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "hp_transfer_gpt2_attn_long/results.jsonl")
     assert len(records) == 28 and {r["steps"] for r in records} == {1200}
     s = sw.analyze(records)["gpt2 mup attn_mult"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
@@ -898,7 +898,7 @@ def test_committed_long_attn_mult_probe_matches_the_readme():
 def test_committed_long_llama_attn_mult_probe_matches_the_readme():
     """Llama's attention multiplier at 1200 steps: the optimum moves from x1/4 at widths 64 and 128 to x4 at 256,
     4 grid steps, costing 0.076 nats (3 seeds): unlike GPT-2's, the drift does not fade with time."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "hp_transfer_llama_attn_long.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "hp_transfer_llama_attn_long/results.jsonl")
     assert len(records) == 72 and {r["steps"] for r in records} == {1200}
     s = sw.analyze(records)["llama mup attn_mult"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
@@ -917,12 +917,12 @@ def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
     """The same 72 runs with the query zero-initialized (TP V App. D.2): on seeds 0 and 1 alone the optimum moves one
     step (x1/4 -> x1/2 -> x1/2, 0.019 nats); on all three seeds two (x1/4 -> x1/4 -> x1, 0.037 nats); as built, four
     (0.076)."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    records = sw.load(docs / "hp_transfer_llama_attn_qzi.jsonl")
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    records = sw.load(experiments / "hp_transfer_llama_attn_qzi/results.jsonl")
     assert len(records) == 72 and {r["config_set"] for r in records} == {"query_zero_init=true"}
     first_two = [r for r in records if r["seed"] in (0, 1)]
     as_built = {r["key"].replace("|config_set=query_zero_init=true", "") for r in records}
-    assert as_built == {r["key"] for r in sw.load(docs / "hp_transfer_llama_attn_long.jsonl")}  # the same runs
+    assert as_built == {r["key"] for r in sw.load(experiments / "hp_transfer_llama_attn_long/results.jsonl")}  # the same runs
     two = sw.analyze(first_two)["llama mup attn_mult"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in two["widths"]] == [
         (64, -2, [-2, -2]), (128, -1, [-1, -1]), (256, -1, [1, -1])]
@@ -946,8 +946,8 @@ def test_committed_llama_attn_mult_with_a_zero_query_matches_the_readme():
 def test_committed_llama_lr_with_a_zero_query_matches_the_readme():
     """Llama's LR with the query zero-initialized (300 steps, widths 64-256): the optimum holds at -7 (-6 within
     0.007 nats at every width), as its LR held at -6 as built, at the same or lower loss."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    records = committed_set_sweep(docs / "lr_transfer_llama_qzi.jsonl", 30, "query_zero_init=true", 300)
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    records = committed_set_sweep(experiments / "lr_transfer_llama_qzi/results.jsonl", 30, "query_zero_init=true", 300)
     s = sw.analyze(records)["llama mup log2_lr"]
     assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
         (64, -7, [-7, -6]), (128, -7, [-7, -6]), (256, -7, [-7, -7])]
@@ -957,14 +957,14 @@ def test_committed_llama_lr_with_a_zero_query_matches_the_readme():
     assert [means[(64, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.716, 4.58, 4.587, 4.674, 4.88]
     assert [means[(128, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.6, 4.471, 4.476, 4.536, 4.996]
     assert [means[(256, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.509, 4.401, 4.408, 4.514, 4.993]
-    built = seed_means([r for r in sw.load(docs / "lr_transfer_llama.jsonl") if r["param"] == "mup"], "width", "log2_lr")
+    built = seed_means([r for r in sw.load(experiments / "lr_transfer_llama/results.jsonl") if r["param"] == "mup"], "width", "log2_lr")
     assert [built[(w, -6)] for w in (64, 128, 256)] == [4.579, 4.474, 4.408]  # as built, its optimum
 
 
 def test_committed_modernbert_experiment_matches_the_readme():
     """ModernBERT masked LM, 2 seeds, widths 64-512: muP's optimum stays at -8 (transfer gap 0), SP's moves 3 steps;
     1.12 nats below the unigram baseline; wider is not better at -9 and -7 (the README says so)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_modernbert.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_modernbert/results.jsonl")
     assert len(records) == 86 and not any(r["diverged"] for r in records)
     widest = {(r["param"], r["log2_lr"]) for r in records if r["width"] == 512}  # only around each optimum
     assert widest == {("mup", -9), ("mup", -8), ("mup", -7), ("sp", -12), ("sp", -11), ("sp", -10)}
@@ -986,7 +986,7 @@ def test_committed_modernbert_experiment_matches_the_readme():
 def test_committed_qwen3_experiment_matches_the_readme():
     """Qwen3 causal LM (one seed, widths 64-256): muP's optimum moves 1 step, SP's 3; muP's transfer costs
     0.008 nats at width 256, SP's 0.303."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "lr_transfer_qwen3.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "lr_transfer_qwen3/results.jsonl")
     assert len(records) == 36 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, sp = summary["qwen3 mup log2_lr"], summary["qwen3 sp log2_lr"]
@@ -1086,7 +1086,7 @@ def test_committed_depth_experiment_matches_the_readme():
     """GPT-2 width 128, depths 2-16: the grid optimum stays at -8 under muP and CompleteP, muP's vertex drifts
     down by about half a step while CompleteP's does not, CompleteP beats muP at every depth above the base,
     and deeper is worse under both (the README states that target is not met)."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "depth_transfer_gpt2.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "depth_transfer_gpt2/results.jsonl")
     assert len(records) == 112 and not any(r["diverged"] for r in records)
     summary = sw.analyze(records)
     mup, completep = summary["gpt2 mup log2_lr"], summary["gpt2 completep log2_lr"]
@@ -1110,7 +1110,7 @@ def test_committed_depth_experiment_matches_the_readme():
 def test_committed_joint_width_and_depth_run_matches_the_readme():
     """CompleteP GPT-2, base (64, 2) -> target (256, 8): the base's optimum 2^-6 costs the target 0.124 nats
     against its own best at 2^-7 (the README states the 0.02 target is not met); vertices -6.40 and -7.45."""
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / "joint_transfer_gpt2.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / "joint_transfer_gpt2/results.jsonl")
     assert len(records) == 28 and not any(r["diverged"] for r in records)
     result = sw.analyze(records)["gpt2 completep log2_lr"]
     assert [(r["width"], r["depth"], r["best_log2"]) for r in result["sizes"]] == [(64, 2, -6), (256, 8, -7)]
@@ -1125,7 +1125,7 @@ def test_committed_joint_width_and_depth_run_matches_the_readme():
 
 
 def _depth_summary(name):
-    records = sw.load(Path(__file__).resolve().parents[1] / "docs" / f"{name}.jsonl")
+    records = sw.load(Path(__file__).resolve().parents[1] / "experiments" / name / "results.jsonl")
     assert not any(r["diverged"] for r in records)
     return records, sw.analyze(records)
 
@@ -1209,8 +1209,8 @@ def test_committed_llama_joint_run_meets_the_target():
 def test_committed_partial_width_2048_runs_match_the_readme():
     """The GPU LR sweeps are partial (49 of 384 runs): at width 2048 muP's optimum is -7 for both seeds on GPT-2
     and Llama, and GPT-2 SP's lowest loss sits at the grid's smallest LR."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    gpt2, llama = sw.load(docs / "lr_transfer_gpt2_gpu.jsonl"), sw.load(docs / "lr_transfer_llama_gpu.jsonl")
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    gpt2, llama = sw.load(experiments / "lr_transfer_gpt2_gpu/results.jsonl"), sw.load(experiments / "lr_transfer_llama_gpu/results.jsonl")
     assert (len(gpt2), len(llama)) == (35, 14)
 
     def optimum(records, param, seed):
@@ -1225,10 +1225,10 @@ def test_committed_partial_width_2048_runs_match_the_readme():
 def test_committed_llama_input_mult_beyond_4_moves_two_steps():
     """Llama's input multiplier, bracketed by x8-x32 runs: optimum x32, x16, x8 at widths 64, 128, 256 (2 steps,
     the README states the 1-step target is missed), seeds agreeing, width 64's optimum costs width 256 0.026 nats."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    centre = [r for r in sw.load(docs / "hp_transfer_llama.jsonl") if r["param"] == "mup"
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    centre = [r for r in sw.load(experiments / "hp_transfer_llama/results.jsonl") if r["param"] == "mup"
               and (r["output_mult"], r["attn_mult"], r["init_std"]) == (1.0, 1.0, 0.069282)]
-    wide = sw.load(docs / "hp_transfer_llama_input_mult.jsonl")
+    wide = sw.load(experiments / "hp_transfer_llama_input_mult/results.jsonl")
     assert len(wide) == 18 and {r["input_mult"] for r in wide} == {8.0, 16.0, 32.0}
     result = sw.analyze(centre + wide)["llama mup input_mult"]
     assert [(r["width"], r["best_log2"]) for r in result["widths"]] == [(64, 5), (128, 4), (256, 3)]
@@ -1241,11 +1241,11 @@ def test_committed_llama_input_mult_beyond_4_moves_two_steps():
 def test_committed_llama_input_mult_under_the_umup_embedding_rule_moves_one_step():
     """README: with the embeddings at lr / sqrt(width_mult), Llama's input_mult optimum is x32, x32, x16 over widths
     64-256 (muP's rule: x32, x16, x8), best losses unchanged within 0.002 nats."""
-    docs = Path(__file__).resolve().parents[1] / "docs"
-    muP = [r for name in ("hp_transfer_llama.jsonl", "hp_transfer_llama_input_mult.jsonl")
-           for r in sw.load(docs / name) if r["param"] == "mup" and r["output_mult"] == 1 and r["attn_mult"] == 1
+    experiments = Path(__file__).resolve().parents[1] / "experiments"
+    muP = [r for name in ("hp_transfer_llama/results.jsonl", "hp_transfer_llama_input_mult/results.jsonl")
+           for r in sw.load(experiments / name) if r["param"] == "mup" and r["output_mult"] == 1 and r["attn_mult"] == 1
            and r["init_std"] == 0.069282 and r["input_mult"] >= 1]
-    umup = sw.load(docs / "hp_transfer_llama_input_mult_umup.jsonl")
+    umup = sw.load(experiments / "hp_transfer_llama_input_mult_umup/results.jsonl")
     assert len(umup) == 24 and {r["variant"] for r in umup} == {"embedding_lr_div_sqrt_width_mult"}
     assert {(r["width"], r["seed"], r["log2_lr"]) for r in umup} == {(w, s, -6.0) for w in (128, 256) for s in (0, 1)}
     as_sweep = [{k: v for k, v in r.items() if k != "variant"} for r in umup]
@@ -1259,7 +1259,7 @@ def test_committed_llama_input_mult_under_the_umup_embedding_rule_moves_one_step
     best = {label: [round(r["best_loss"], 3) for r in rep["widths"]] for label, rep in reports.items()}
     assert best == {"mup": [4.434, 4.372, 4.316], "umup": [4.434, 4.373, 4.318]}
     assert reports["umup"]["wider_better_near_optimum"]
-    figure = docs / "hp_transfer_llama_input_mult_umup_embedding_lr_div_sqrt_width_mult.png"
+    figure = experiments / "hp_transfer_llama_input_mult_umup/report.png"
     written = json.loads(figure.with_suffix(".json").read_text())["llama mup input_mult"]
     assert figure.exists() and [r["best_log2"] for r in written["widths"]] == [5, 5, 4]
 
@@ -1269,7 +1269,7 @@ def test_committed_depth_ablation_matches_the_readme():
     gains with depth only without both its learned positions and its depth-scaled c_proj init; GPT-NeoX's
     sequential block (with and without positions) and Llama (tied or not) gain; GPT-2 untied does not. Each seed
     alone gives the same verdicts as the seed mean the README's table shows."""
-    folder = Path(__file__).resolve().parents[1] / "docs" / "depth_ablation"
+    folder = Path(__file__).resolve().parents[1] / "experiments" / "depth_ablation"
     settings = {"gpt2_untied": "tie_word_embeddings=false", "llama_tied": "tie_word_embeddings=true", "llama": "",
                 "gpt_neox_sequential_rope": '"partial_rotary_factor": 1.0', "gpt_neox_sequential_nope":
                 '"partial_rotary_factor": 0.0'}

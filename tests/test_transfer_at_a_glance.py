@@ -30,44 +30,44 @@ def _bert_output_mult_512(r):  # seed 0 at width 512 ran in the multipliers prob
     return r["width"] == 512 and r["attn_mult"] == 1.0
 
 
-# (architecture, HP as the README names it, the HP's field, [(results file under docs/, filter or None)])
+# (architecture, HP as the README names it, the HP's field, [(results file under experiments/, filter or None)])
 ROWS = [
-    ("GPT-2", "LR", "log2_lr", [("lr_transfer_gpt2.jsonl", None)]),
-    ("GPT-2", "`init_std`", "init_std", [("hp_transfer_gpt2.jsonl", _mup)]),
-    ("GPT-2", "`output_mult`", "output_mult", [("hp_transfer_gpt2.jsonl", _mup)]),
-    ("GPT-2", "`attn_mult`", "attn_mult", [("hp_transfer_gpt2.jsonl", _mup)]),
-    ("GPT-2", "`attn_mult`, 1200 steps", "attn_mult", [("hp_transfer_gpt2_attn_long.jsonl", None)]),
+    ("GPT-2", "LR", "log2_lr", [("lr_transfer_gpt2/results.jsonl", None)]),
+    ("GPT-2", "`init_std`", "init_std", [("hp_transfer_gpt2/results.jsonl", _mup)]),
+    ("GPT-2", "`output_mult`", "output_mult", [("hp_transfer_gpt2/results.jsonl", _mup)]),
+    ("GPT-2", "`attn_mult`", "attn_mult", [("hp_transfer_gpt2/results.jsonl", _mup)]),
+    ("GPT-2", "`attn_mult`, 1200 steps", "attn_mult", [("hp_transfer_gpt2_attn_long/results.jsonl", None)]),
     ("GPT-2", "`input_mult`, 3 seeds", "input_mult",
-     [("hp_transfer_gpt2.jsonl", lambda r: _mup(r) and r["input_mult"] >= 1 and r["output_mult"] == r["attn_mult"]
-       == 1 and r["init_std"] == 0.069282), ("hp_transfer_gpt2_input_mult.jsonl", None),
-      ("hp_transfer_gpt2_input_mult_seed2.jsonl", None)]),
+     [("hp_transfer_gpt2/results.jsonl", lambda r: _mup(r) and r["input_mult"] >= 1 and r["output_mult"] == r["attn_mult"]
+       == 1 and r["init_std"] == 0.069282), ("hp_transfer_gpt2_input_mult/results.jsonl", None),
+      ("hp_transfer_gpt2_input_mult_seed2/results.jsonl", None)]),
     ("GPT-2", "`input_mult` tuned with the LR", "input_mult", [("gpt2_ablation/input_mult_gpt2_lr.jsonl", None)]),
     ("GPT-2", "LR tuned with `input_mult`", "log2_lr", [("gpt2_ablation/input_mult_gpt2_lr.jsonl", None)]),
-    ("Llama", "LR", "log2_lr", [("lr_transfer_llama.jsonl", None)]),
-    ("Llama", "`init_std`", "init_std", [("hp_transfer_llama.jsonl", _mup)]),
-    ("Llama", "`output_mult`", "output_mult", [("hp_transfer_llama.jsonl", _mup)]),
-    ("Llama", "`attn_mult`, 1200 steps, 3 seeds", "attn_mult", [("hp_transfer_llama_attn_long.jsonl", None)]),
+    ("Llama", "LR", "log2_lr", [("lr_transfer_llama/results.jsonl", None)]),
+    ("Llama", "`init_std`", "init_std", [("hp_transfer_llama/results.jsonl", _mup)]),
+    ("Llama", "`output_mult`", "output_mult", [("hp_transfer_llama/results.jsonl", _mup)]),
+    ("Llama", "`attn_mult`, 1200 steps, 3 seeds", "attn_mult", [("hp_transfer_llama_attn_long/results.jsonl", None)]),
     ("Llama", "`input_mult`", "input_mult",
-     [("hp_transfer_llama.jsonl", _llama_input_mult_centre), ("hp_transfer_llama_input_mult.jsonl", None)]),
-    ("Llama, tied", "LR", "log2_lr", [("lr_transfer_llama_tied.jsonl", None), ("lr_transfer_llama_tied_sp.jsonl", None)]),
-    ("Llama, tied", "`init_std`", "init_std", [("hp_transfer_llama_tied.jsonl", None)]),
-    ("Llama, tied", "`output_mult`", "output_mult", [("hp_transfer_llama_tied.jsonl", None)]),
-    ("Llama, tied", "`attn_mult`", "attn_mult", [("hp_transfer_llama_tied.jsonl", None)]),
-    ("Llama, tied", "`input_mult`", "input_mult", [("hp_transfer_llama_tied.jsonl", None)]),
+     [("hp_transfer_llama/results.jsonl", _llama_input_mult_centre), ("hp_transfer_llama_input_mult/results.jsonl", None)]),
+    ("Llama, tied", "LR", "log2_lr", [("lr_transfer_llama_tied/results.jsonl", None), ("lr_transfer_llama_tied_sp/results.jsonl", None)]),
+    ("Llama, tied", "`init_std`", "init_std", [("hp_transfer_llama_tied/results.jsonl", None)]),
+    ("Llama, tied", "`output_mult`", "output_mult", [("hp_transfer_llama_tied/results.jsonl", None)]),
+    ("Llama, tied", "`attn_mult`", "attn_mult", [("hp_transfer_llama_tied/results.jsonl", None)]),
+    ("Llama, tied", "`input_mult`", "input_mult", [("hp_transfer_llama_tied/results.jsonl", None)]),
     ("Llama, tied", "`input_mult` tuned with the LR", "input_mult",
      [("gpt2_ablation/input_mult_llama_tied_lr.jsonl", None)]),
     ("Llama, tied", "LR tuned with `input_mult`", "log2_lr", [("gpt2_ablation/input_mult_llama_tied_lr.jsonl", None)]),
-    ("T5", "LR", "log2_lr", [("lr_transfer_t5.jsonl", None)]),
-    ("BERT", "LR", "log2_lr", [("lr_transfer_bert.jsonl", None)]),
-    ("BERT", "LR, 2400 steps", "log2_lr", [("lr_transfer_bert_long.jsonl", None)]),
+    ("T5", "LR", "log2_lr", [("lr_transfer_t5/results.jsonl", None)]),
+    ("BERT", "LR", "log2_lr", [("lr_transfer_bert/results.jsonl", None)]),
+    ("BERT", "LR, 2400 steps", "log2_lr", [("lr_transfer_bert_long/results.jsonl", None)]),
     ("BERT", "`output_mult`", "output_mult",
      [("bert_ablation/output_mult.jsonl", None), ("bert_ablation/output_mult_512_seed1.jsonl", None),
       ("bert_ablation/multipliers.jsonl", _bert_output_mult_512)]),
-    ("RoBERTa", "LR", "log2_lr", [("lr_transfer_roberta.jsonl", None)]),
-    ("RoBERTa", "LR, 2400 steps", "log2_lr", [("lr_transfer_roberta_long.jsonl", None)]),
-    ("ModernBERT", "LR", "log2_lr", [("lr_transfer_modernbert.jsonl", None)]),
+    ("RoBERTa", "LR", "log2_lr", [("lr_transfer_roberta/results.jsonl", None)]),
+    ("RoBERTa", "LR, 2400 steps", "log2_lr", [("lr_transfer_roberta_long/results.jsonl", None)]),
+    ("ModernBERT", "LR", "log2_lr", [("lr_transfer_modernbert/results.jsonl", None)]),
     ("ModernBERT", "`output_mult`", "output_mult", [("bert_ablation/modernbert_output_mult.jsonl", None)]),
-    ("Qwen3", "LR", "log2_lr", [("lr_transfer_qwen3.jsonl", None)]),
+    ("Qwen3", "LR", "log2_lr", [("lr_transfer_qwen3/results.jsonl", None)]),
 ]
 
 FRACTIONS = {Fraction(1, 8): "⅛", Fraction(1, 4): "¼", Fraction(1, 2): "½"}
@@ -98,7 +98,7 @@ def _wider(analysis, hp, base_std) -> str:
 
 
 def records_of(sources) -> list:
-    return [r for path, keep in sources for r in sw.load(ROOT / "docs" / path) if keep is None or keep(r)]
+    return [r for path, keep in sources for r in sw.load(ROOT / "experiments" / path) if keep is None or keep(r)]
 
 
 def cells(row) -> tuple[str, dict]:

@@ -222,7 +222,7 @@ def _warnings_setting_up(target, text_folder, tmp_path, search, phrase) -> list[
     ({"tie_word_embeddings": False}, ["log2_lr=-8:-6", "attn_mult=0.5,2", "input_mult=1,2"], "attn_mult and input_mult")])
 def test_searching_a_drifting_multiplier_under_an_untied_random_readout_is_warned(text_folder, tmp_path, fields,
                                                                                    search, warned):
-    """Measured (docs/llama_ablation/, docs/hp_transfer_llama_tied.*): an untied, randomly drawn readout makes the
+    """Measured (experiments/llama_ablation/, experiments/hp_transfer_llama_tied/): an untied, randomly drawn readout makes the
     optima of attn_mult and input_mult drift with width; tied, they hold."""
     target = tmp_path / "target.json"
     target.write_text(json.dumps({**TINY_GPT2, **fields}))
@@ -295,7 +295,7 @@ def test_a_best_value_on_the_searchs_edge_is_named():
     (["log2_lr=-7.5:-6.5", "input_mult=1,2,4"], False),  # TPE searches the range
     (["log2_lr=-7", "output_mult=1,2,4"], False)])
 def test_searching_input_mult_at_one_lr_is_warned(target_json, text_folder, tmp_path, search, warned):
-    """Measured (docs/gpt2_ablation/input_mult_*_lr.*): input_mult's optimum rises with the LR and, at a fixed LR,
+    """Measured (experiments/gpt2_ablation/input_mult_*_lr.*): input_mult's optimum rises with the LR and, at a fixed LR,
     falls with width, the more the lower the LR."""
     at_one_lr = _warnings_setting_up(target_json, text_folder, tmp_path, search, "input_mult at one learning rate")
     assert len(at_one_lr) == (1 if warned else 0)

@@ -1,4 +1,4 @@
-"""The committed end-to-end μTransfer experiment (docs/tune_transfer) against the README's claims."""
+"""The committed end-to-end μTransfer experiment (experiments/tune_transfer) against the README's claims."""
 import json
 import statistics
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from mutransformers.sweep import load
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "tune_transfer"
+DOCS = ROOT / "experiments" / "tune_transfer"
 
 
 def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
@@ -38,7 +38,7 @@ def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
 
 
 def test_a_trial_costs_what_a_sweep_run_of_the_same_size_costs():
-    timing = json.loads((ROOT / "docs" / "tune_trial_time.json").read_text())
+    timing = json.loads((ROOT / "experiments" / "tune_trial_time/results.json").read_text())
     assert timing["tune_trial_s_mean"] <= timing["sweep_run_s_mean"] * 1.05
     readme = (ROOT / "README.md").read_text()
     assert (f"a trial trains in {timing['tune_trial_s_mean']} s against\n  {timing['sweep_run_s_mean']} s" in readme)

@@ -7,7 +7,7 @@ so mup's per-group ratios (hidden weights: lr / width_mult) hold at every step.
 
 Init std: upstream's ``initializer_range`` = 0.02 was tuned for width 768 (GPT-2 small, BERT-base).
 A base model of width 64 drawn with it starts ~3.5x smaller per fan-in than GPT-2 small, and in
-the first LR-transfer experiment that left every muP width at the base model's loss (docs/README).
+the first LR-transfer experiment that left every muP width at the base model's loss (README).
 Sweeps therefore scale it to the base width by the fan-in rule, 0.02 * sqrt(768 / base_width).
 muP carries that base std to other widths by its own rules; SP by the fan-in rule of TP V's
 standard parametrization (variance sigma^2 / fan_in), which is upstream's 0.02 again at width 768.

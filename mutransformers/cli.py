@@ -236,7 +236,8 @@ def check_arch_command(args) -> int:
     return 0 if record["passed"] else 1
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and option (the docs' CLI reference is generated from it)."""
     parser = argparse.ArgumentParser(prog="mutransformers", description="muP transformers: coordinate checks, "
                                      "transfer sweeps and their reports, upstream diffs, presets")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -373,6 +374,11 @@ def main(argv=None) -> int:
     check.add_argument("--json", help="also add the record to this JSON file (keyed by model type)")
     check.add_argument("--no-record", action="store_true", help="do not record the result for the generic path")
     check.set_defaults(handler=check_arch_command)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

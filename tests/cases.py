@@ -1,4 +1,6 @@
 """Tiny configs and inputs for every muP class, and seed means of committed results, shared by the tests."""
+from pathlib import Path
+
 import torch
 import transformers
 
@@ -339,3 +341,11 @@ def assert_optimum_moves(analysis, optima, vertices, shift, gap, spread):
     assert [round(r["parabola_log2"], 2) for r in analysis["widths"]] == vertices
     assert analysis["optimum_shift_steps"] == shift and analysis["wider_better_near_optimum"]
     assert (round(analysis["transfer_gap"], 3), round(analysis["seed_spread_at_optimum"], 3)) == (gap, spread)
+
+
+def documentation() -> str:
+    """The README and every page of the documentation site (docs/), as one text: a claim the tests check is
+    found wherever it is stated."""
+    root = Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in pages)

@@ -9,6 +9,8 @@ from torch import nn
 from mutransformers import coord_check as cc
 from mutransformers.cli import main as cli_main
 
+from cases import documentation
+
 WIDTHS = [64, 128, 256, 512]
 
 
@@ -191,7 +193,7 @@ def test_committed_calibration_backs_the_readme_bounds_and_table():
             continue
         assert lazy["fails_on"] == ["change"] and lazy["change_min"]["kind"] == ("mlp" if arch == "olmo2" else "embedding")
         assert lazy["change_min"]["slope"] < -0.95
-    readme = (root / "README.md").read_text()
+    readme = documentation()
     assert calibration.markdown(record) in readme
     # the 1/sqrt(d) control is marginal at lr 1e-2 (the logits test above): the README names where it passes
     missed = [calibration.ARCH_NAMES[a] for a in calibration.ARCH_NAMES if table[a]["mup_attn_sqrt_d"]["passed"]]

@@ -9,6 +9,8 @@ import mutransformers as mt
 from mutransformers import checks, generic
 from mutransformers.cli import main as cli_main
 
+from cases import documentation
+
 
 @pytest.fixture
 def stores(tmp_path, monkeypatch):
@@ -93,7 +95,7 @@ def test_check_arch_records_a_pass_and_the_generic_path_then_builds_and_register
 
 def test_the_readme_lists_every_family_tried_with_its_recorded_result():
     records = json.loads(generic.SHIPPED.read_text())
-    readme = (generic.SHIPPED.parents[1] / "README.md").read_text()
+    readme = documentation()
     assert len(records) >= 10 and {"granite", "gemma2", "mixtral"} <= set(records)
     for model_type, record in records.items():
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{model_type}` |"))

@@ -18,7 +18,7 @@ from mutransformers import sweep as sw
 from mutransformers.sweep import grid, results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
 
-from cases import committed_set_sweep, seed_means
+from cases import committed_set_sweep, documentation, seed_means
 
 from corpus import DATA
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
@@ -351,7 +351,7 @@ def test_committed_distributed_sweep_timing_matches_the_readme():
     assert timing["speedup"] == pytest.approx(timing["wall_s_1_worker"] / timing["wall_s_4_workers"], abs=0.01)
     claim = (f"1 worker {timing['wall_s_1_worker']} s, 4 workers {timing['wall_s_4_workers']} s, a\n"
              f"  {timing['speedup']}× speedup")
-    assert claim in (root / "README.md").read_text()
+    assert claim in documentation()
 
 
 # -- sweeps over any muP hyperparameter (TP V Fig. 4) ------------------------------------------------

@@ -124,7 +124,7 @@ def cells(row) -> tuple[str, dict]:
 
 
 def _glance_lines() -> list[str]:
-    section = README.split("### Transfer at a glance", 1)[1].split("\n#", 1)[0]
+    section = README.split("[start:glance]", 1)[1].split("[end:glance]", 1)[0]
     return [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| architecture")]
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from mutransformers.sweep import load
 
+from cases import documentation
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "experiments" / "tune_transfer"
 
@@ -30,7 +32,7 @@ def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
     assert transferred - min(direct.values()) < 0.02  # the target
     assert transferred_sp - transferred > 1.0
     assert summary["proxy_over_direct_flops"] == pytest.approx(0.403, abs=1e-3)
-    readme = (ROOT / "README.md").read_text()
+    readme = documentation()
     for claim in [f"**{transferred:.3f}**", f"{min(direct.values()):.3f}", f"{transferred_sp:.3f}",
                   f"**{min(direct.values()) - transferred:.3f} nats below**",
                   f"**{transferred_sp - transferred:.3f} nats worse**", "**0.40×**"]:
@@ -40,6 +42,6 @@ def test_transferred_run_is_within_002_of_the_direct_sweep_and_sp_lands_worse():
 def test_a_trial_costs_what_a_sweep_run_of_the_same_size_costs():
     timing = json.loads((ROOT / "experiments" / "tune_trial_time/results.json").read_text())
     assert timing["tune_trial_s_mean"] <= timing["sweep_run_s_mean"] * 1.05
-    readme = (ROOT / "README.md").read_text()
+    readme = documentation()
     assert (f"a trial trains in {timing['tune_trial_s_mean']} s against\n  {timing['sweep_run_s_mean']} s" in readme)
     assert f"takes {timing['tune_wall_s']} s against the sweep's {timing['sweep_wall_s']} s" in readme

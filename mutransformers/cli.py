@@ -76,7 +76,8 @@ def diff_command(args) -> int:
     return 0
 
 
-def sweep_command(args) -> int:
+def sweep_of(args) -> "sw.Sweep":
+    """The sweep that ``mutransformers sweep``'s options describe."""
     run_fields = {"steps": args.steps, "batch_size": args.batch_size, "seq_len": args.seq_len,
                   "vocab_size": args.vocab_size, "warmup": args.warmup,
                   "grad_clip": args.grad_clip, "mask_prob": args.mask_prob}
@@ -84,9 +85,26 @@ def sweep_command(args) -> int:
         run_fields["init_std"] = args.init_std
     if args.set:
         run_fields["config_set"] = sw.format_config_set(dict(args.set))
-    sweep = sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
-                     seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
-                     centre=dict(args.centre), depths=args.depths, paired=args.paired)
+    return sw.Sweep(archs=args.archs, params=args.params, widths=args.widths, log2_lrs=args.log2_lrs,
+                    seeds=args.seeds, run_fields=run_fields, hparams=dict(args.grid), protocol=args.protocol,
+                    centre=dict(args.centre), depths=args.depths, paired=args.paired)
+
+
+def experiment_parts(parser, args, argv) -> list:
+    """``sweep --config FILE``: the parsed options of each part of the experiment, the part's own arguments
+    followed by the ones given beside ``--config`` (which therefore win), the results file the experiment's."""
+    from .sweep import experiment
+    results, parts = experiment.load(args.config)
+    given = list(argv[1:])  # argv[0] is "sweep"
+    if "--config" in given:
+        at = given.index("--config")
+        given = given[:at] + given[at + 2:]
+    given = [a for a in given if not a.startswith("--config=")]
+    return [parser.parse_args(["sweep", *part, *given, "--results", str(results)]) for part in parts]
+
+
+def sweep_command(args) -> int:
+    sweep = sweep_of(args)
     from .sweep.data import resolve
     data = resolve(args.data)  # once, before workers start: offline without --data fails here, at once
     start = time.perf_counter()
@@ -314,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, default=2, help="local worker processes, one thread each")
     sweep.add_argument("--storage", help="Optuna storage URL (e.g. postgresql://host/db): run as a distributed worker")
     sweep.add_argument("--study", default="mutransformers-sweep", help="Optuna study name on --storage")
+    sweep.add_argument("--config", metavar="EXPERIMENT_JSON",
+                       help="replay an experiment (experiments/<id>/experiment.json): each of its parts in turn, "
+                            "finished runs skipped; options given beside it (--data, --workers) apply to every part")
     sweep.add_argument("--heartbeat", type=float, default=60.0,
                        help="seconds between a worker's heartbeats on --storage; a run whose worker is silent for "
                             "3 heartbeats is retried by another worker")
@@ -379,8 +400,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "config", None):
+            return max(args.handler(part) for part in experiment_parts(parser, args, argv))
         return args.handler(args)
     except MuPError as error:  # bad input: the message names the problem and the fix, no traceback
         parser.exit(2, f"mutransformers {args.command}: error: {error}\n")

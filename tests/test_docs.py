@@ -27,14 +27,14 @@ def test_the_site_builds_strictly_with_a_page_per_experiment_and_the_generated_r
     assert "lr_transfer_gpt2/results.jsonl" in glance  # the README's table, included
 
 
-def test_the_readme_is_a_front_page_whose_first_block_holds_the_two_commands():
+def test_the_front_page_is_short_and_its_first_block_holds_the_two_commands():
     assert len(README.splitlines()) <= 300
     block = README.split("```bash", 1)[1].split("```", 1)[0]
     commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert len(commands) == 2 and commands[0].startswith("bash scripts/install.sh") and "pytest" in commands[1]
 
 
-def test_every_link_of_the_readme_reaches_a_file_of_the_repository():
+def test_every_link_of_the_front_page_reaches_a_file_of_the_repository():
     for target in re.findall(r"\]\((?!https?:)([^)#]+)", README):
         assert (ROOT / target).exists(), target
 

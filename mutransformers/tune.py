@@ -375,8 +375,7 @@ def _values_text(hparams: dict) -> str:
 
 
 def _provenance() -> dict:
-    import transformers
-
-    from . import __version__
-    return {"mutransformers": __version__, "transformers": transformers.__version__, "torch": torch.__version__,
-            "command": " ".join(sys.argv), "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    """The code's commit, package versions and device (as every results row has), and the command."""
+    from .sweep.provenance import provenance
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return {**provenance(device), "command": " ".join(sys.argv), "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

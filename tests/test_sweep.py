@@ -1376,3 +1376,15 @@ def test_without_data_and_offline_sweep_tune_and_train_fail_at_once_naming_data(
         err = capsys.readouterr().err
         assert refused.value.code == 2 and time.perf_counter() - start < 10, argv[0]
         assert "No --data given" in err and "cannot be reached" in err and "point --data at a local copy" in err
+
+
+def test_a_results_row_records_the_commit_the_versions_and_the_device():
+    import transformers
+    record = train_run(RunConfig(arch="gpt2", param="mup", width=32, log2_lr=-6, seed=0, base_width=32, **TINY), DATA)
+    head = subprocess.run(["git", "-C", str(Path(mt.__file__).parent), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    assert record["git_commit"] is not None and record["git_commit"].split("+")[0] == head  # a checkout here
+    assert record["versions"]["torch"] == torch.__version__
+    assert record["versions"]["transformers"] == transformers.__version__ and record["versions"]["mup"] == "1.0.0"
+    assert record["device_name"].startswith(record["device"])
+    assert "git_commit" not in record["key"]  # provenance is not part of what the run is

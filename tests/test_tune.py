@@ -306,7 +306,10 @@ def test_searching_input_mult_at_one_lr_is_warned(target_json, text_folder, tmp_
 def test_train_runs_the_target_as_the_proxy_trials_ran_and_resumes(target_json, text_folder, tmp_path):
     tune = _tune(target_json, text_folder, tmp_path / "tuned", search=["log2_lr=-9,-8"])  # no loss spikes
     tune.run(workers=1, progress=False)
-    hparams = tune.write()["hparams"]
+    written = tune.write()
+    hparams, provenance = written["hparams"], written["provenance"]
+    assert provenance["versions"]["torch"] == torch.__version__ and provenance["git_commit"]  # as results rows
+    assert provenance["device_name"].startswith("cuda" if torch.cuda.is_available() else "cpu")
     corpus = Corpus(str(text_folder), vocab_size=512)
     summary = train_target(tmp_path / "tuned", corpus, tmp_path / "run", steps=10, save_steps=4, device="cpu")
     # the same protocol as a sweep run of the target (the experiment compares them)

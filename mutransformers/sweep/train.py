@@ -39,6 +39,7 @@ from ..core.errors import MuPError
 from ..optim import MuAdamW
 from . import data
 from .corpus import as_corpus
+from .provenance import provenance
 
 
 @dataclass(frozen=True)
@@ -273,4 +274,4 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None, edit_mode
     return {**asdict(run), "key": run.key(), "train_loss": sum(recent) / len(recent) if recent else math.nan,
             "eval_loss": eval_loss, "unigram_loss": corpus.unigram_loss(),
             "diverged": diverged, "steps_done": step,
-            "wall_s": round(time.perf_counter() - start, 2), "device": device.type}
+            "wall_s": round(time.perf_counter() - start, 2), "device": device.type, **provenance(device)}

@@ -26,11 +26,13 @@ setup(
         # mutransformers tune / train: Optuna's samplers, datasets saved with save_to_disk, Trainer
         "tune": ["optuna>=4", "datasets>=3", "accelerate>=1.1"],
         "peft": ["peft>=0.13"],  # LoRA adapters on muP models (mutransformers.adapters)
-        "docs": ["mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "mkdocs-gen-files>=0.5"],
+        "docs": ["mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "mkdocs-gen-files>=0.5",
+                 "mkdocs-macros-plugin>=1.3"],
         "dev": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9",
                 "ipykernel>=6.29", "optuna>=4", "accelerate>=1.1", "peft>=0.13", "datasets>=3",
                 "psycopg2-binary>=2.9", "pgserver>=0.1.4",  # pgserver: the PostgreSQL the sweep test starts
-                "mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "mkdocs-gen-files>=0.5"],
+                "mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "mkdocs-gen-files>=0.5",
+                "mkdocs-macros-plugin>=1.3"],
     },
     package_data={"mutransformers": ["generic_verified.json"]},  # the check-arch results we measured
     entry_points={"console_scripts": ["mutransformers=mutransformers.cli:main"]},

@@ -1,0 +1,54 @@
+"""Tables of the evidence pages, rendered from the experiments' results files at build time (mkdocs-macros):
+a page writes ``{{ optima_table("lr_transfer_gpt2") }}`` where it would otherwise type the numbers, so a number of
+such a table exists only in its results file. The analysis is `mutransformers sweep-report`'s (sweep.analyze)."""
+from pathlib import Path
+
+from mutransformers import sweep as sw
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+NAMES = {"mup": "muP", "sp": "SP", "completep": "CompleteP", "depth_mup": "depth-muP"}
+
+
+def _minus(value: float, digits: int = 0) -> str:
+    return f"{value:.{digits}f}".replace("-", "−") if digits else f"{value:g}".replace("-", "−")
+
+
+def _steps(n: int) -> str:
+    return f"{n} grid step{'' if n == 1 else 's'}"
+
+
+def optima_table(experiment: str, results: str = "results.jsonl", hp: str = "log2_lr") -> str:
+    """Per parametrization: the optimum per width (each seed's in brackets) and its shift, the parabola's vertex
+    and how far it moves, and the best held-out loss, which should fall with every doubling."""
+    path = EXPERIMENTS / experiment / results
+    if not path.is_file():
+        raise FileNotFoundError(f"optima_table: no results file {path} (an experiment is a folder of experiments/)")
+    analysis = sw.analyze(sw.load(path))
+    series = [s for s in analysis.values() if s["hp"] == hp]
+    widths = [r["width"] for r in series[0]["widths"]]
+    label = "log2 LR" if hp == "log2_lr" else f"log2 {hp}"
+    lines = ["| | " + " | ".join([f"width {widths[0]}", *map(str, widths[1:])]) + " | optimum shift |",
+             "|---|" + "---|" * (len(widths) + 1)]
+    for s in sorted(series, key=lambda s: list(NAMES).index(s["param"])):
+        name, rows = NAMES[s["param"]], s["widths"]
+        seeds = len(rows[0]["seed_optima_log2"])
+        optima = [_minus(r["best_log2"]) + (" (" + ", ".join(_minus(v) for v in r["seed_optima_log2"]) + ")"
+                                            if seeds > 1 else "") for r in rows]
+        vertices = [r["parabola_log2"] for r in rows]
+        losses = [r["best_loss"] for r in rows]
+        falls = [b["width"] for a, b in zip(rows, rows[1:]) if b["best_loss"] >= a["best_loss"]]
+        seed_label = " (" + ", ".join(f"seed {i}" for i in range(seeds)) + ")" if seeds > 1 else ""
+        lines += [f"| {name}: optimal {label}{seed_label} | " + " | ".join(optima)
+                  + f" | **{_steps(s['optimum_shift_steps'])}** |",
+                  f"| {name}: parabola vertex, {label} | "  # the vertex is the optimum itself at the grid's edge
+                  + " | ".join(_minus(r["parabola_log2"], 2) + (" (grid edge)" if r["parabola_log2"] == r["best_log2"]
+                                                                 else "") for r in rows)
+                  + f" | {abs(vertices[0] - vertices[-1]):.2f} |",
+                  f"| {name}: best held-out loss | " + " | ".join(f"{v:.3f}" for v in losses) + " | "
+                  + ("falls with width" if not falls else "**does not fall** at " + ", ".join(map(str, falls)))
+                  + " |"]
+    return "\n".join(lines)
+
+
+def define_env(env):
+    env.macro(optima_table)

@@ -4,6 +4,7 @@ such a table exists only in its results file. The analysis is `mutransformers sw
 from pathlib import Path
 
 from mutransformers import sweep as sw
+from mutransformers.sweep.report import curves as sweep_curves
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 NAMES = {"mup": "muP", "sp": "SP", "completep": "CompleteP", "depth_mup": "depth-muP"}
@@ -20,10 +21,7 @@ def _steps(n: int) -> str:
 def optima_table(experiment: str, results: str = "results.jsonl", hp: str = "log2_lr") -> str:
     """Per parametrization: the optimum per width (each seed's in brackets) and its shift, the parabola's vertex
     and how far it moves, and the best held-out loss, which should fall with every doubling."""
-    path = EXPERIMENTS / experiment / results
-    if not path.is_file():
-        raise FileNotFoundError(f"optima_table: no results file {path} (an experiment is a folder of experiments/)")
-    analysis = sw.analyze(sw.load(path))
+    analysis = sw.analyze(_records(experiment, results))
     series = [s for s in analysis.values() if s["hp"] == hp]
     widths = [r["width"] for r in series[0]["widths"]]
     label = "log2 LR" if hp == "log2_lr" else f"log2 {hp}"
@@ -50,5 +48,41 @@ def optima_table(experiment: str, results: str = "results.jsonl", hp: str = "log
     return "\n".join(lines)
 
 
+def loss_table(experiment: str, results: str = "results.jsonl", hp: str = "log2_lr") -> str:
+    """The held-out loss (seed mean) of every run, per parametrization and width (rows) and swept value
+    (columns; — not run), each row's optimum in bold, and the optimum with each seed's (or, with one seed, the
+    parabola's vertex)."""
+    records = _records(experiment, results)
+    analysis = {(s["param"], s["hp"]): s for s in sw.analyze(records).values()}
+    curves = {(param, h): by_scale for (_, param, h), by_scale in sweep_curves(records).items()}
+    params = sorted({param for param, h in curves if h == hp}, key=list(NAMES).index)
+    values = sorted({v for param in params for by_value in curves[(param, hp)].values() for v in by_value})
+    seeds = len(next(iter(analysis.values()))["widths"][0]["seed_optima_log2"])
+    label = "log2 LR" if hp == "log2_lr" else f"log2 {hp}"
+    lines = [f"| {label} | " + " | ".join(_minus(v) for v in values)
+             + f" | optimum ({'seeds' if seeds > 1 else 'vertex'}) |", "|---|" + "---|" * (len(values) + 1)]
+    for param in params:
+        for row in analysis[(param, hp)]["widths"]:
+            by_value = curves[(param, hp)][(row["width"], row["depth"])]
+            cells = []
+            for v in values:
+                mean = sum(by_value[v]) / len(by_value[v]) if v in by_value else None
+                cell = "—" if mean is None else f"{mean:.3f}"
+                cells.append(f"**{cell}**" if v == row["best_log2"] else cell)
+            detail = (", ".join(_minus(v) for v in row["seed_optima_log2"]) if seeds > 1
+                      else _minus(row["parabola_log2"], 2))
+            lines.append(f"| {NAMES[param]}, width {row['width']} | " + " | ".join(cells)
+                         + f" | {_minus(row['best_log2'])} ({detail}) |")
+    return "\n".join(lines)
+
+
+def _records(experiment: str, results: str) -> list:
+    path = EXPERIMENTS / experiment / results
+    if not path.is_file():
+        raise FileNotFoundError(f"no results file {path} (an experiment is a folder of experiments/)")
+    return sw.load(path)
+
+
 def define_env(env):
     env.macro(optima_table)
+    env.macro(loss_table)

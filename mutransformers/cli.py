@@ -403,7 +403,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "config", None):
+        if args.command == "sweep" and args.config:  # (train's --config is the tuned folder)
             return max(args.handler(part) for part in experiment_parts(parser, args, argv))
         return args.handler(args)
     except MuPError as error:  # bad input: the message names the problem and the fix, no traceback

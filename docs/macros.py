@@ -4,6 +4,7 @@ such a table exists only in its results file. The analysis is `mutransformers sw
 from pathlib import Path
 
 from mutransformers import sweep as sw
+from mutransformers.sweep.experiment import Experiment
 from mutransformers.sweep.report import curves as sweep_curves
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
@@ -86,3 +87,18 @@ def _records(experiment: str, results: str) -> list:
 def define_env(env):
     env.macro(optima_table)
     env.macro(loss_table)
+
+    @env.macro
+    def n(name: str, experiment: str | None = None) -> str:
+        """A number the page quotes, computed from the results by the experiment's claims.py (the page's
+        ``experiment:`` front matter, or the one named)."""
+        experiment = experiment or env.page.meta.get("experiment")
+        if experiment not in _EXPERIMENTS:
+            _EXPERIMENTS[experiment] = Experiment(EXPERIMENTS / experiment).numbers()
+        numbers = _EXPERIMENTS[experiment]
+        if name not in numbers:
+            raise KeyError(f"experiments/{experiment}/claims.py has no number {name!r}; it has {sorted(numbers)}")
+        return numbers[name]
+
+
+_EXPERIMENTS: dict = {}  # numbers per experiment, computed once per build

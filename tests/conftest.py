@@ -35,7 +35,7 @@ TIERS = {
 INTEGRATION_MODULES = {"test_sweep", "test_tune", "test_distributed", "test_notebooks", "test_docs", "test_coord_check",
                        "test_generic", "test_bert_block_ablation", "test_gpt2_input_mult_ablation",
                        "test_llama_attention_ablation", "test_optimizer_ablation", "test_depth"}
-CLAIMS_MODULES = {"test_transfer_at_a_glance", "test_tune_experiment", "test_experiments"}
+CLAIMS_MODULES = {"test_transfer_at_a_glance", "test_tune_experiment", "test_experiments", "test_claims"}
 
 
 def tier_of(module: str, name: str) -> str:

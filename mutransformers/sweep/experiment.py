@@ -10,7 +10,9 @@ the experiment, and are given on the command line (without ``--data``, WikiText-
 
     {"title": "...", "results": "results.jsonl", "parts": [["--archs", "gpt2", "--widths", "64", ...], ...]}
 """
+import importlib.util
 import json
+from functools import cached_property
 from pathlib import Path
 
 from ..core.errors import MuPError
@@ -42,3 +44,61 @@ def write(path, title: str, parts: list[list[str]], results: str = "results.json
     lines = ",\n  ".join(json.dumps(part) for part in parts)
     Path(path).write_text(f'{{"title": {json.dumps(title)},\n "results": {json.dumps(results)},\n'
                           f' "parts": [\n  {lines}\n ]}}\n', encoding="utf-8")
+
+
+class Experiment:
+    """An ``experiments/<id>/`` folder: its results, their analysis (``sweep.analyze``, as sweep-report computes
+    it), and the claims its ``claims.py`` makes about them.
+
+    ``claims.py`` defines ``numbers(experiment) -> {name: text}``, every number the documentation quotes, as the
+    page prints it (pages write ``{{ n("name") }}``), and ``verdicts(experiment) -> {statement: bool}``, every claim
+    made in words; ``tests/test_claims.py`` holds each verdict true on the committed results."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.id = self.folder.name
+
+    def load(self, name: str = "results.jsonl") -> list:
+        """A results file of this experiment (or, as ``../<id>/results.jsonl``, of another)."""
+        from .results import load
+        path = self.folder / name
+        if not path.is_file():
+            raise MuPError(f"experiment {self.id}: no results file {path}.")
+        return load(path)
+
+    @cached_property
+    def records(self) -> list:
+        return self.load()
+
+    @cached_property
+    def analysis(self) -> dict:
+        from .report import analyze
+        return analyze(self.records)
+
+    def series(self, arch: str, param: str, hp: str = "log2_lr") -> dict:
+        """One parametrization's analysis: its per-width optima, shift, wider-is-better, ..."""
+        return self.analysis[f"{arch} {param} {hp}"]
+
+    def seed_mean(self, param: str, width: int, value: float, hp: str = "log2_lr") -> float:
+        """The held-out loss at one point, averaged over its seeds (``value`` in log2, as the analysis keeps it)."""
+        from .report import curves
+        (by_scale,) = [c for (_, p, h), c in curves(self.records).items() if (p, h) == (param, hp)]
+        (losses,) = [by_value[value] for (w, _), by_value in by_scale.items() if w == width]
+        return sum(losses) / len(losses)
+
+    @cached_property
+    def claims(self):
+        """The experiment's claims.py as a module, or None where it has none."""
+        path = self.folder / "claims.py"
+        if not path.is_file():
+            return None
+        spec = importlib.util.spec_from_file_location(f"claims_{self.id}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def numbers(self) -> dict:
+        return self.claims.numbers(self) if self.claims else {}
+
+    def verdicts(self) -> dict:
+        return self.claims.verdicts(self) if self.claims else {}

@@ -92,8 +92,7 @@ ROWS = [
      "not met: 0.31–0.38 nats below the unigram baseline, widths within the seed spread; BERT's learned "
      "positions and biases (its ablation)"),
     ("BERT", "LR, 2400 steps", "log2_lr", [("lr_transfer_bert_long/results.jsonl", None)],
-     "not met at −8 only, the edge of the plateau: width 512 above 256 by 0.059, less than the seed spread"
-     " there (0.197)"),
+     "not met at −8 only, the edge of the plateau: width 512 above 256 by less than the seed spread there"),
     ("BERT", "`output_mult`", "output_mult",
      [("bert_ablation/output_mult.jsonl", None), ("bert_ablation/output_mult_512_seed1.jsonl", None),
       ("bert_ablation/multipliers.jsonl", _bert_output_mult_512)],

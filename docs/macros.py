@@ -77,6 +77,50 @@ def loss_table(experiment: str, results: str = "results.jsonl", hp: str = "log2_
     return "\n".join(lines)
 
 
+FRACTIONS = {-3: "⅛", -2: "¼", -1: "½"}
+
+
+def _times(log2_ratio: float) -> str:
+    """A multiplier relative to its default as the pages write it: ×¼, ×1, ×8."""
+    k = round(log2_ratio)
+    return "×" + (FRACTIONS[k] if k in FRACTIONS else f"{2 ** k:g}")
+
+
+def hp_table(experiment: str, results: str = "results.jsonl", param: str = "mup") -> str:
+    """TP V Fig. 4 as a table: each HP swept one at a time (the others at the centre), the held-out loss (seed
+    mean) per width and value relative to its default, each width's optimum in bold, the optima and their shift."""
+    records = _records(experiment, results)
+    analysis = {(s["param"], s["hp"]): s for s in sw.analyze(records).values()}
+    curves = {(p, h): by_scale for (_, p, h), by_scale in sweep_curves(records).items()}
+    hps = [h for h in ("init_std", "output_mult", "input_mult", "attn_mult") if (param, h) in analysis]
+    centres = {h: _centre_log2(records, param, h) for h in hps}
+    offsets = sorted({round(v - centres[h]) for h in hps for by_value in curves[(param, h)].values() for v in by_value})
+    lines = ["| HP | width | " + " | ".join(_times(o) for o in offsets) + " | optimum per width | shift |",
+             "|---|---|" + "---|" * (len(offsets) + 2)]
+    for h in hps:
+        rows = analysis[(param, h)]["widths"]
+        optima = ", ".join(_times(r["best_log2"] - centres[h]) for r in rows)
+        shift = analysis[(param, h)]["optimum_shift_steps"]
+        for i, row in enumerate(rows):
+            by_value = curves[(param, h)][(row["width"], row["depth"])]
+            cells = []
+            for o in offsets:
+                value = next((v for v in by_value if round(v - centres[h]) == o), None)
+                cell = "—" if value is None else f"{sum(by_value[value]) / len(by_value[value]):.3f}"
+                cells.append(f"**{cell}**" if value == row["best_log2"] else cell)
+            tail = f" {optima} | **{_steps(shift)}** |" if i == 0 else " | |"
+            lines.append(f"| {'`' + h + '`' if i == 0 else ''} | {row['width']} | " + " | ".join(cells) + " |" + tail)
+    return "\n".join(lines)
+
+
+def _centre_log2(records, param: str, hp: str) -> float:
+    """The HP's default (log2) in a one-at-a-time sweep: the value most of the runs hold."""
+    import math
+    from collections import Counter
+    values = Counter(r[hp] for r in records if r["param"] == param)
+    return math.log2(values.most_common(1)[0][0])
+
+
 def _records(experiment: str, results: str) -> list:
     path = EXPERIMENTS / experiment / results
     if not path.is_file():
@@ -87,6 +131,7 @@ def _records(experiment: str, results: str) -> list:
 def define_env(env):
     env.macro(optima_table)
     env.macro(loss_table)
+    env.macro(hp_table)
 
     @env.macro
     def n(name: str, experiment: str | None = None) -> str:

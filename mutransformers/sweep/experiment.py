@@ -79,12 +79,17 @@ class Experiment:
         """One parametrization's analysis: its per-width optima, shift, wider-is-better, ..."""
         return self.analysis[f"{arch} {param} {hp}"]
 
-    def seed_mean(self, param: str, width: int, value: float, hp: str = "log2_lr") -> float:
-        """The held-out loss at one point, averaged over its seeds (``value`` in log2, as the analysis keeps it)."""
+    def curve(self, param: str, width: int, hp: str = "log2_lr") -> dict:
+        """{log2 value: held-out loss averaged over its seeds} along one HP at one width (in a one-at-a-time
+        sweep, the other HPs at their centre), as the analysis sees it."""
         from .report import curves
         (by_scale,) = [c for (_, p, h), c in curves(self.records).items() if (p, h) == (param, hp)]
-        (losses,) = [by_value[value] for (w, _), by_value in by_scale.items() if w == width]
-        return sum(losses) / len(losses)
+        (by_value,) = [by_value for (w, _), by_value in by_scale.items() if w == width]
+        return {value: sum(losses) / len(losses) for value, losses in by_value.items()}
+
+    def seed_mean(self, param: str, width: int, value: float, hp: str = "log2_lr") -> float:
+        """The held-out loss at one point, averaged over its seeds (``value`` in log2, as the analysis keeps it)."""
+        return self.curve(param, width, hp)[value]
 
     @cached_property
     def claims(self):

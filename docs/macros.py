@@ -113,6 +113,27 @@ def hp_table(experiment: str, results: str = "results.jsonl", param: str = "mup"
     return "\n".join(lines)
 
 
+def grid_table(experiment: str, hp: str, results: str = "results.jsonl", param: str = "mup") -> str:
+    """One multiplier swept on a grid: the held-out loss (seed mean) per width and value, each width's optimum
+    in bold, and the optimum with each seed's and the parabola's vertex (log2)."""
+    records = _records(experiment, results)
+    (series,) = [s for s in sw.analyze(records).values() if (s["param"], s["hp"]) == (param, hp)]
+    (by_scale,) = [c for (_, p, h), c in sweep_curves(records).items() if (p, h) == (param, hp)]
+    values = sorted({v for by_value in by_scale.values() for v in by_value})
+    lines = ["| width | " + " | ".join(_times(v) for v in values) + " | optimum (each seed; vertex, log2) |",
+             "|---|" + "---|" * (len(values) + 1)]
+    for row in series["widths"]:
+        by_value = by_scale[(row["width"], row["depth"])]
+        cells = []
+        for v in values:
+            cell = "—" if v not in by_value else f"{sum(by_value[v]) / len(by_value[v]):.3f}"
+            cells.append(f"**{cell}**" if v == row["best_log2"] else cell)
+        seeds = ", ".join(_times(v) for v in row["seed_optima_log2"])
+        lines.append(f"| {row['width']} | " + " | ".join(cells)
+                     + f" | {_times(row['best_log2'])} ({seeds}; {_minus(round(row['parabola_log2'], 2), 2)}) |")
+    return "\n".join(lines)
+
+
 def _centre_log2(records, param: str, hp: str) -> float:
     """The HP's default (log2) in a one-at-a-time sweep: the value most of the runs hold."""
     import math
@@ -132,6 +153,7 @@ def define_env(env):
     env.macro(optima_table)
     env.macro(loss_table)
     env.macro(hp_table)
+    env.macro(grid_table)
 
     @env.macro
     def n(name: str, experiment: str | None = None) -> str:

@@ -1,7 +1,6 @@
 """μTransfer on a user's own model and data: targets, the proxy, corpora, `tune` and `train`."""
 import json
 import warnings
-from pathlib import Path
 
 import pytest
 import torch

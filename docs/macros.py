@@ -134,6 +134,38 @@ def grid_table(experiment: str, hp: str, results: str = "results.jsonl", param: 
     return "\n".join(lines)
 
 
+def depth_table(columns: list) -> str:
+    """Depth transfer side by side: per depth, each column's optimum / parabola vertex / best loss (seed mean);
+    a column is [experiment, arch, param, label]."""
+    cells, depths = [], None
+    for experiment, arch, param, label in columns:
+        series = sw.analyze(_records(experiment, "results.jsonl"))[f"{arch} {param} log2_lr"]
+        depths = depths or [r["depth"] for r in series["depths"]]
+        cells.append({r["depth"]: f"{_minus(r['best_log2'])} / {_minus(r['parabola_log2'], 2)} / {r['best_loss']:.3f}"
+                      for r in series["depths"]})
+    lines = ["| depth | " + " | ".join(label for *_, label in columns) + " |", "|---|" + "---|" * len(columns)]
+    lines += [f"| {d} | " + " | ".join(c[d] for c in cells) + " |" for d in depths]
+    return "\n".join(lines)
+
+
+def joint_table(experiment: str, param: str = "completep") -> str:
+    """A joint width-and-depth transfer: the held-out loss (seed mean) per LR of the base and the target, each
+    one's optimum in bold, and the optimum / parabola vertex."""
+    records = _records(experiment, "results.jsonl")
+    (series,) = [s for s in sw.analyze(records).values() if s["param"] == param]
+    (by_scale,) = [c for (_, p, h), c in sweep_curves(records).items() if (p, h) == (param, "log2_lr")]
+    values = sorted({v for by_value in by_scale.values() for v in by_value})
+    lines = ["| log2 LR | " + " | ".join(_minus(v) for v in values) + " | optimum / vertex |",
+             "|---|" + "---|" * (len(values) + 1)]
+    for row, name in zip(series["sizes"], ("base", "target")):
+        by_value = by_scale[(row["width"], row["depth"])]
+        cells = [("**{:.3f}**" if v == row["best_log2"] else "{:.3f}").format(sum(by_value[v]) / len(by_value[v]))
+                 if v in by_value else "—" for v in values]
+        lines.append(f"| {name} ({row['width']}, {row['depth']}) | " + " | ".join(cells)
+                     + f" | {_minus(row['best_log2'])} / {_minus(row['parabola_log2'], 2)} |")
+    return "\n".join(lines)
+
+
 def _centre_log2(records, param: str, hp: str) -> float:
     """The HP's default (log2) in a one-at-a-time sweep: the value most of the runs hold."""
     import math
@@ -154,6 +186,8 @@ def define_env(env):
     env.macro(loss_table)
     env.macro(hp_table)
     env.macro(grid_table)
+    env.macro(depth_table)
+    env.macro(joint_table)
 
     @env.macro
     def n(name: str, experiment: str | None = None) -> str:

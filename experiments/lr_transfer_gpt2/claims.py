@@ -2,6 +2,10 @@
 from statistics import mean
 
 
+def _fixed(value, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
 def _minus(value) -> str:
     return f"{value:g}".replace("-", "−")
 
@@ -18,8 +22,8 @@ def numbers(e) -> dict:
         "run_time_sum_s": f"{sum(r['wall_s'] for r in e.records):.0f}",
         "run_time_per_width_s": " / ".join(f"{mean(r['wall_s'] for r in e.records if r['width'] == w):.0f}"
                                            for w in widths),
-        "mup_vertices": f"{_minus(round(mup['widths'][0]['parabola_log2'], 2))} → "
-                        f"{_minus(round(mup['widths'][-1]['parabola_log2'], 2))}",
+        "mup_vertices": f"{_fixed(mup['widths'][0]['parabola_log2'])} → "
+                        f"{_fixed(mup['widths'][-1]['parabola_log2'])}",
         "near_optimum": f"{_minus(near[0])}…{_minus(near[-1])}",
         "sp_optima": f"{_minus(sp['widths'][0]['best_log2'])} → {_minus(sp['widths'][-1]['best_log2'])}",
         "sp_shift": str(sp["optimum_shift_steps"]),

@@ -86,21 +86,26 @@ def _times(log2_ratio: float) -> str:
     return "×" + (FRACTIONS[k] if k in FRACTIONS else f"{2 ** k:g}")
 
 
-def hp_table(experiment: str, results: str = "results.jsonl", param: str = "mup") -> str:
+def hp_table(experiment: str, results: str = "results.jsonl", param: str = "mup", details: bool = False) -> str:
     """TP V Fig. 4 as a table: each HP swept one at a time (the others at the centre), the held-out loss (seed
-    mean) per width and value relative to its default, each width's optimum in bold, the optima and their shift."""
+    mean) per width and value relative to its default, each width's optimum in bold, the optima and their shift;
+    with ``details``, each optimum's parabola vertex (log2) and what width 64's optimum costs the widest."""
     records = _records(experiment, results)
     analysis = {(s["param"], s["hp"]): s for s in sw.analyze(records).values()}
     curves = {(p, h): by_scale for (_, p, h), by_scale in sweep_curves(records).items()}
     hps = [h for h in ("init_std", "output_mult", "input_mult", "attn_mult") if (param, h) in analysis]
     centres = {h: _centre_log2(records, param, h) for h in hps}
     offsets = sorted({round(v - centres[h]) for h in hps for by_value in curves[(param, h)].values() for v in by_value})
-    lines = ["| HP | width | " + " | ".join(_times(o) for o in offsets) + " | optimum per width | shift |",
-             "|---|---|" + "---|" * (len(offsets) + 2)]
+    extra = " (vertex, log2) | shift | width 64's optimum costs the widest |" if details else " | shift |"
+    lines = ["| HP | width | " + " | ".join(_times(o) for o in offsets) + " | optimum per width" + extra,
+             "|---|---|" + "---|" * (len(offsets) + 2 + details)]
     for h in hps:
         rows = analysis[(param, h)]["widths"]
         optima = ", ".join(_times(r["best_log2"] - centres[h]) for r in rows)
+        if details:
+            optima += " (" + ", ".join(_minus(r["parabola_log2"], 2) for r in rows) + ")"
         shift = analysis[(param, h)]["optimum_shift_steps"]
+        gap = analysis[(param, h)]["transfer_gap"]
         for i, row in enumerate(rows):
             by_value = curves[(param, h)][(row["width"], row["depth"])]
             cells = []
@@ -108,7 +113,8 @@ def hp_table(experiment: str, results: str = "results.jsonl", param: str = "mup"
                 value = next((v for v in by_value if round(v - centres[h]) == o), None)
                 cell = "—" if value is None else f"{sum(by_value[value]) / len(by_value[value]):.3f}"
                 cells.append(f"**{cell}**" if value == row["best_log2"] else cell)
-            tail = f" {optima} | **{_steps(shift)}** |" if i == 0 else " | |"
+            tail = (f" {optima} | **{_steps(shift)}** |" + (f" {gap:.3f} |" if details else "")) if i == 0 \
+                else " | |" + (" |" if details else "")
             lines.append(f"| {'`' + h + '`' if i == 0 else ''} | {row['width']} | " + " | ".join(cells) + " |" + tail)
     return "\n".join(lines)
 

@@ -175,31 +175,6 @@ def test_committed_llama_lr_with_a_zero_readout_matches_the_readme():
     assert [round(r["best_loss"], 3) for r in s["widths"]] == [5.177, 5.156, 5.155]
 
 
-def test_committed_llama_lr_with_a_tied_readout_matches_the_readme():
-    """Llama's LR with the readout tied (300 steps, x1, widths 64-512): the optimum holds at -6 on both seeds at every
-    width (as built it moves to -7 at 512); narrower widths train worse than as built, width 512 better."""
-    records = committed_set_sweep(EXPERIMENTS / "lr_transfer_llama_tied/results.jsonl", 40, "tie_word_embeddings=true", 300)
-    s = sw.analyze(records)["llama mup log2_lr"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -6, [-6, -6]), (128, -6, [-6, -6]), (256, -6, [-6, -6]), (512, -6, [-6, -6])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-6.35, -6.4, -6.48, -6.45]
-    assert s["optimum_shift_steps"] == 0 and round(s["transfer_gap"], 3) == 0.0 and s["best_loss_falls_with_width"]
-    assert s["values_where_wider_is_not_better_log2"] == [-5.0]  # as built too: the edge of stability
-    assert [round(r["best_loss"], 3) for r in s["widths"]] == [4.633, 4.507, 4.41, 4.317]
-    means = seed_means(records, "width", "log2_lr")
-    assert [means[(w, -5)] for w in (64, 128, 256, 512)] == [4.709, 4.606, 4.719, 4.574]
-
-
-def test_committed_sp_llama_lr_with_a_tied_readout_matches_the_readme():
-    """SP Llama tied (log2 LR -10..-5, widths 64-256): its optimum moves 3 steps, as untied, and its best loss rises."""
-    records = committed_set_sweep(EXPERIMENTS / "lr_transfer_llama_tied_sp/results.jsonl", 36, "tie_word_embeddings=true", 300)
-    s = sw.analyze(records)["llama sp log2_lr"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -6, [-6, -6]), (128, -8, [-8, -8]), (256, -9, [-9, -9])]
-    assert s["optimum_shift_steps"] == 3 and round(s["transfer_gap"], 3) == 0.439
-    assert [round(r["best_loss"], 3) for r in s["widths"]] == [4.644, 4.697, 4.784]
-
-
 def test_committed_zero_readout_llama_matches_the_readme():
     """Llama with its readout zero-initialized (TP V App. D.2), 3 seeds: width 64's attention multiplier costs width
     256 0.026 nats, within the seed spread (as tied); the bumpy width-64 curve moves the argmin 2 steps, and the

@@ -181,6 +181,10 @@ def _centre_log2(records, param: str, hp: str) -> float:
 
 
 def _records(experiment: str, results: str) -> list:
+    """A results file of the experiment, or a set of records its claims.py names (``record_sets``: runs of
+    several files read together, or a slice of one)."""
+    if not results.endswith(".jsonl"):
+        return Experiment(EXPERIMENTS / experiment).record_set(results)
     path = EXPERIMENTS / experiment / results
     if not path.is_file():
         raise FileNotFoundError(f"no results file {path} (an experiment is a folder of experiments/)")

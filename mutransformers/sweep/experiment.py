@@ -102,6 +102,13 @@ class Experiment:
         spec.loader.exec_module(module)
         return module
 
+    def record_set(self, name: str) -> list:
+        """Records its claims.py names in ``record_sets(experiment)`` (several files read together, a slice)."""
+        sets = self.claims.record_sets(self) if self.claims and hasattr(self.claims, "record_sets") else {}
+        if name not in sets:
+            raise MuPError(f"experiment {self.id}: no record set {name!r}; claims.py's record_sets gives {sorted(sets)}.")
+        return sets[name]
+
     def numbers(self) -> dict:
         return self.claims.numbers(self) if self.claims else {}
 

@@ -18,7 +18,7 @@ from mutransformers import sweep as sw
 from mutransformers.sweep import grid, results
 from mutransformers.sweep.train import RunConfig, build_model, train_run
 
-from cases import committed_set_sweep, documentation, seed_means
+from cases import documentation, seed_means
 
 from corpus import DATA
 TINY = dict(steps=6, batch_size=4, seq_len=32, vocab_size=512, eval_batches=2)
@@ -634,26 +634,6 @@ def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule()
     assert round(three["transfer_gap"], 3) == 0.029 and round(three["seed_spread_at_optimum"], 3) == 0.019
 
 
-def test_committed_llama_lr_with_a_zero_query_matches_the_readme():
-    """Llama's LR with the query zero-initialized (300 steps, widths 64-256): the optimum holds at -7 (-6 within
-    0.007 nats at every width), as its LR held at -6 as built, at the same or lower loss."""
-    experiments = Path(__file__).resolve().parents[1] / "experiments"
-    records = committed_set_sweep(experiments / "lr_transfer_llama_qzi/results.jsonl", 30, "query_zero_init=true", 300)
-    s = sw.analyze(records)["llama mup log2_lr"]
-    assert [(r["width"], r["best_log2"], r["seed_optima_log2"]) for r in s["widths"]] == [
-        (64, -7, [-7, -6]), (128, -7, [-7, -6]), (256, -7, [-7, -7])]
-    assert [round(r["parabola_log2"], 2) for r in s["widths"]] == [-6.55, -6.53, -6.56]
-    assert s["optimum_shift_steps"] == 0 and round(s["transfer_gap"], 3) == 0.0 and s["wider_better_near_optimum"]
-    means = seed_means(records, "width", "log2_lr")
-    assert [means[(64, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.716, 4.58, 4.587, 4.674, 4.88]
-    assert [means[(128, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.6, 4.471, 4.476, 4.536, 4.996]
-    assert [means[(256, lr)] for lr in (-8, -7, -6, -5, -4)] == [4.509, 4.401, 4.408, 4.514, 4.993]
-    built = seed_means([r for r in sw.load(experiments / "lr_transfer_llama/results.jsonl") if r["param"] == "mup"], "width", "log2_lr")
-    assert [built[(w, -6)] for w in (64, 128, 256)] == [4.579, 4.474, 4.408]  # as built, its optimum
-
-
-# --- sweeps across depth (CompleteP, issue 16) ---
-
 def test_depth_sweep_gives_completep_runs_the_smallest_depth_as_base_and_mup_none():
     sweep = sw.Sweep(archs=["gpt2"], params=["mup", "completep", "depth_mup"], widths=[64], depths=[2, 4, 8],
                      log2_lrs=[-7], seeds=[0])
@@ -742,32 +722,6 @@ def test_committed_partial_width_2048_runs_match_the_readme():
         assert [optimum(records, "mup", seed) for seed in (0, 1)] == [-7.0, -7.0]
     assert [optimum(gpt2, "sp", seed) for seed in (0, 1)] == [-12.0, -12.0]
     assert sum(1 for r in gpt2 if (r["param"], r["width"]) == ("sp", 2048)) == 12
-
-
-def test_committed_llama_input_mult_under_the_umup_embedding_rule_moves_one_step():
-    """README: with the embeddings at lr / sqrt(width_mult), Llama's input_mult optimum is x32, x32, x16 over widths
-    64-256 (muP's rule: x32, x16, x8), best losses unchanged within 0.002 nats."""
-    experiments = Path(__file__).resolve().parents[1] / "experiments"
-    muP = [r for name in ("hp_transfer_llama/results.jsonl", "hp_transfer_llama_input_mult/results.jsonl")
-           for r in sw.load(experiments / name) if r["param"] == "mup" and r["output_mult"] == 1 and r["attn_mult"] == 1
-           and r["init_std"] == 0.069282 and r["input_mult"] >= 1]
-    umup = sw.load(experiments / "hp_transfer_llama_input_mult_umup/results.jsonl")
-    assert len(umup) == 24 and {r["variant"] for r in umup} == {"embedding_lr_div_sqrt_width_mult"}
-    assert {(r["width"], r["seed"], r["log2_lr"]) for r in umup} == {(w, s, -6.0) for w in (128, 256) for s in (0, 1)}
-    as_sweep = [{k: v for k, v in r.items() if k != "variant"} for r in umup]
-    reports = {}
-    for label, records in (("mup", muP), ("umup", [r for r in muP if r["width"] == 64] + as_sweep)):
-        reports[label] = sw.analyze(records)["llama mup input_mult"]
-    optima = {label: [2 ** r["best_log2"] for r in rep["widths"]] for label, rep in reports.items()}
-    assert optima == {"mup": [32, 16, 8], "umup": [32, 32, 16]}
-    assert reports["mup"]["optimum_shift_steps"] == 2 and reports["umup"]["optimum_shift_steps"] == 1
-    assert round(reports["mup"]["transfer_gap"], 3) == 0.026 and round(reports["umup"]["transfer_gap"], 3) == 0.018
-    best = {label: [round(r["best_loss"], 3) for r in rep["widths"]] for label, rep in reports.items()}
-    assert best == {"mup": [4.434, 4.372, 4.316], "umup": [4.434, 4.373, 4.318]}
-    assert reports["umup"]["wider_better_near_optimum"]
-    figure = experiments / "hp_transfer_llama_input_mult_umup/report.png"
-    written = json.loads(figure.with_suffix(".json").read_text())["llama mup input_mult"]
-    assert figure.exists() and [r["best_log2"] for r in written["widths"]] == [5, 5, 4]
 
 
 def test_committed_depth_ablation_matches_the_readme():

@@ -606,34 +606,6 @@ def test_committed_bert_readout_probes_match_the_readme():
     assert (mean[(512, 1.0)], mean[(512, 2.0)], mean[(512, 8.0)]) == (4.898, 4.87, 5.281)
 
 
-def test_committed_gpt2_input_mult_bracketed_and_under_the_umup_embedding_rule():
-    """README: GPT-2's input_mult beyond x4 moves 2 steps (x8, x8, x2; on 3 seeds x8, x4, x2); u-muP's embedding rule
-    moves the argmin 1 step but not the vertex, and costs 0.036 / 0.074 nats at widths 128 / 256."""
-    experiments = Path(__file__).resolve().parents[1] / "experiments"
-    centre = [r for name in ("hp_transfer_gpt2/results.jsonl", "hp_transfer_gpt2_input_mult/results.jsonl") for r in sw.load(experiments / name)
-              if r["param"] == "mup"]
-    mup = sw.analyze(centre)["gpt2 mup input_mult"]
-    assert [r["best_log2"] for r in mup["widths"]] == [3, 3, 1] and mup["optimum_shift_steps"] == 2
-    assert [round(r["parabola_log2"], 2) for r in mup["widths"]] == [2.99, 2.55, 1.43]
-    assert round(mup["transfer_gap"], 3) == 0.024 and round(mup["seed_spread_at_optimum"], 3) == 0.009
-    umup_runs = sw.load(experiments / "hp_transfer_gpt2_input_mult_umup/results.jsonl")
-    assert len(umup_runs) == 20 and {r["variant"] for r in umup_runs} == {"embedding_lr_div_sqrt_width_mult"}
-    umup = sw.analyze(umup_runs + [r for r in centre if r["width"] == 64 and r["init_std"] == 0.069282
-                                   and r["output_mult"] == r["attn_mult"] == 1.0])["gpt2 mup input_mult"]
-    assert [r["best_log2"] for r in umup["widths"]] == [3, 2, 2] and umup["optimum_shift_steps"] == 1
-    assert [round(r["parabola_log2"], 2) for r in umup["widths"]] == [2.99, 2.26, 1.54]
-    costs = [round(u["best_loss"] - m["best_loss"], 3) for u, m in zip(umup["widths"][1:], mup["widths"][1:])]
-    assert costs == [0.036, 0.074]
-    # a third seed at x1..x16 confirms the drift (2 steps, x8 -> x4 -> x2)
-    third = sw.load(experiments / "hp_transfer_gpt2_input_mult_seed2/results.jsonl")
-    assert len(third) == 15 and {r["seed"] for r in third} == {2} and not any(r["diverged"] for r in third)
-    three = sw.analyze([r for r in centre if r["input_mult"] >= 1] + third)["gpt2 mup input_mult"]
-    assert [r["seed_optima_log2"] for r in three["widths"]] == [[3, 3, 3], [3, 2, 2], [2, 1, 1]]
-    assert [r["best_log2"] for r in three["widths"]] == [3, 2, 1] and three["optimum_shift_steps"] == 2
-    assert [round(r["parabola_log2"], 2) for r in three["widths"]] == [3.01, 2.11, 1.39]
-    assert round(three["transfer_gap"], 3) == 0.029 and round(three["seed_spread_at_optimum"], 3) == 0.019
-
-
 def test_depth_sweep_gives_completep_runs_the_smallest_depth_as_base_and_mup_none():
     sweep = sw.Sweep(archs=["gpt2"], params=["mup", "completep", "depth_mup"], widths=[64], depths=[2, 4, 8],
                      log2_lrs=[-7], seeds=[0])

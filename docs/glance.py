@@ -139,7 +139,13 @@ def _wider(analysis, hp, base_std) -> str:
 
 
 def records_of(sources) -> list:
-    return [r for path, keep in sources for r in sw.load(ROOT / "experiments" / path) if keep is None or keep(r)]
+    """The rows of every source, each run once (a file that extends another repeats the base width's runs)."""
+    rows = {}
+    for path, keep in sources:
+        for r in sw.load(ROOT / "experiments" / path):
+            if keep is None or keep(r):
+                rows.setdefault(r["key"], r)
+    return list(rows.values())
 
 
 def cells(row) -> tuple[str, dict]:

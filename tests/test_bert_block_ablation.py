@@ -1,4 +1,4 @@
-"""The BERT block ablation (benchmarks/bert_block_ablation.py): its edits do what the README says they do, and its
+"""The BERT block ablation (experiments/bert_ablation/bert_block_ablation.py): its edits do what the README says they do, and its
 committed results match the README's table."""
 import sys
 from collections import Counter
@@ -12,9 +12,10 @@ from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
 
 from cases import seed_means, train_two_steps
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"  # the research scripts live there
+sys.path[:0] = [str(EXPERIMENTS_DIR), str(EXPERIMENTS_DIR / "bert_ablation")]
 import bert_block_ablation as ablation  # noqa: E402
-from optimizer_ablation import variant_checker  # noqa: E402
+from ablation import variant_checker  # noqa: E402
 
 RUN = RunConfig(arch="bert", param="mup", width=64, log2_lr=-8, seed=0, base_width=32, steps=2, batch_size=2,
                 seq_len=8, vocab_size=64, eval_batches=1)

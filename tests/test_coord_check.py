@@ -173,7 +173,7 @@ def test_committed_calibration_backs_the_readme_bounds_and_table():
     import importlib.util
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
+    spec = importlib.util.spec_from_file_location("calibration", root / "experiments" / "coord_check_calibration" / "coord_check_calibration.py")
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
     record = json.loads((root / "experiments" / "coord_check_calibration/results.json").read_text())

@@ -245,7 +245,7 @@ def test_committed_depth_calibration_backs_the_readme():
     import json
     from pathlib import Path
     root = Path(__file__).parent.parent
-    spec = importlib.util.spec_from_file_location("calibration", root / "benchmarks" / "coord_check_calibration.py")
+    spec = importlib.util.spec_from_file_location("calibration", root / "experiments" / "coord_check_calibration" / "coord_check_calibration.py")
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
     record = json.loads((root / "experiments" / "coord_check_calibration/depth.json").read_text())

@@ -1,4 +1,4 @@
-"""What makes GPT-2's input multiplier drift with width: the ablation's edits (benchmarks/gpt2_input_mult_ablation.py)
+"""What makes GPT-2's input multiplier drift with width: the ablation's edits (experiments/gpt2_ablation/gpt2_input_mult_ablation.py)
 do what its docstring says, its runs are the HP sweep's own, and each committed result (experiments/gpt2_ablation/), one
 part swapped between GPT-2 and tied Llama (whose input_mult holds), says what the README says."""
 import sys
@@ -12,7 +12,8 @@ from mutransformers.sweep.train import RunConfig, build_model
 
 from cases import assert_optimum_moves, committed_set_sweep, seed_means, train_two_steps
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"  # the research scripts live there
+sys.path[:0] = [str(EXPERIMENTS_DIR), str(EXPERIMENTS_DIR / "gpt2_ablation")]
 import gpt2_input_mult_ablation as ablation  # noqa: E402
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"

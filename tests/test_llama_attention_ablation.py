@@ -1,4 +1,4 @@
-"""The Llama attention ablation (benchmarks/llama_attention_ablation.py): its edits do what its docstring and the
+"""The Llama attention ablation (experiments/llama_ablation/llama_attention_ablation.py): its edits do what its docstring and the
 README say they do."""
 import dataclasses
 import sys
@@ -12,9 +12,10 @@ from mutransformers.sweep.train import RunConfig, build_model
 
 from cases import assert_optimum_moves, committed_set_sweep, seed_means, train_two_steps
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"  # the research scripts live there
+sys.path[:0] = [str(EXPERIMENTS_DIR), str(EXPERIMENTS_DIR / "llama_ablation")]
 import llama_attention_ablation as ablation  # noqa: E402
-from optimizer_ablation import variant_checker  # noqa: E402
+from ablation import variant_checker  # noqa: E402
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 RUN = RunConfig(arch="llama", param="mup", width=64, log2_lr=-6, seed=0, base_width=32, steps=2, batch_size=2,
@@ -87,7 +88,7 @@ def test_layer_norm_replaces_every_rms_norm_with_a_trained_width_vector():
 
 def test_steps_and_set_give_the_tied_sweeps_own_runs():
     """``--steps 300 --set tie_word_embeddings=true``: the runs of experiments/hp_transfer_llama_tied/results.jsonl, key for key."""
-    from optimizer_ablation import model_edit_parser, protocol_overrides
+    from ablation import model_edit_parser, protocol_overrides
     parser = model_edit_parser("", ablation.EDITS, widths=[64], log2_lrs=[-6.0], grid_example="", out="x.jsonl")
     args = parser.parse_args(["--data", "d", "--steps", "300", "--set", "tie_word_embeddings=true"])
     assert protocol_overrides(args) == {"steps": 300, "config_set": "tie_word_embeddings=true"}

@@ -1,4 +1,4 @@
-"""benchmarks/optimizer_ablation.py: each optimizer edit moves exactly the parameters its name says to
+"""experiments/bert_ablation/optimizer_ablation.py: each optimizer edit moves exactly the parameters its name says to
 lr / width_mult, and no others."""
 import dataclasses
 import sys
@@ -9,7 +9,8 @@ import torch
 
 from mutransformers.sweep.train import RunConfig, build_model, make_optimizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[1] / "experiments"  # the research scripts live there
+sys.path[:0] = [str(EXPERIMENTS_DIR), str(EXPERIMENTS_DIR / "bert_ablation")]
 import optimizer_ablation  # noqa: E402
 
 RUN = RunConfig(arch="gpt2", param="mup", width=64, log2_lr=-7, seed=0, base_width=32, steps=2, batch_size=2,

@@ -1,12 +1,5 @@
 """What docs/evidence/depth.md says of GPT-2's short depth protocol (width 128, depths 2-16): numbers, verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def numbers(e) -> dict:
@@ -17,7 +10,7 @@ def numbers(e) -> dict:
         "run_time_sum_s": f"{sum(r['wall_s'] for r in e.records):.0f}",
         "unigram": f"{mup['unigram_loss']:.3f}",
         "spread": f"{max(mup['seed_spread_at_optimum'], cp['seed_spread_at_optimum']):.3f}",
-        "mup_vertices": f"{_fixed(vertex(mup)[0])} → {_fixed(vertex(mup)[-1])}",
+        "mup_vertices": f"{fixed(vertex(mup)[0])} → {fixed(vertex(mup)[-1])}",
         "completep_vertex_range": f"{max(vertex(cp)) - min(vertex(cp)):.2f}",
         "completep_ahead": " / ".join(f"{m['best_loss'] - c['best_loss']:.3f}"
                                       for m, c in zip(mup["depths"][1:], cp["depths"][1:])),

@@ -1,12 +1,5 @@
 """What docs/evidence/depth.md says of Depth-muP (alpha 1/2) on GPT-2, the short protocol: numbers, verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed, minus
 
 
 def numbers(e) -> dict:
@@ -14,8 +7,8 @@ def numbers(e) -> dict:
     return {
         "runs": str(len(e.records)),
         "run_time_sum_s": f"{sum(r['wall_s'] for r in e.records):.0f}",
-        "optima": " / ".join(_minus(r["best_log2"]) for r in s["depths"]),
-        "vertices": " / ".join(_fixed(r["parabola_log2"]) for r in s["depths"]),
+        "optima": " / ".join(minus(r["best_log2"]) for r in s["depths"]),
+        "vertices": " / ".join(fixed(r["parabola_log2"]) for r in s["depths"]),
         "best": f"{s['depths'][0]['best_loss']:.3f} → {s['depths'][-1]['best_loss']:.3f}",
         "transfer_gap": f"{s['transfer_gap']:.3f}",
     }

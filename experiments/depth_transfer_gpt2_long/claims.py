@@ -1,12 +1,5 @@
 """What docs/evidence/depth.md says of GPT-2's longer depth protocol (GPU): numbers and verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def train_loss(e, param, depth, lr) -> float:
@@ -16,8 +9,8 @@ def train_loss(e, param, depth, lr) -> float:
 
 def numbers(e) -> dict:
     s = {p: e.series("gpt2", p) for p in ("mup", "completep", "depth_mup")}
-    vertices = lambda p: f"{_fixed(s[p]['depths'][0]['parabola_log2'])} → " \
-                         f"{_fixed(s[p]['depths'][-1]['parabola_log2'])}"  # noqa: E731
+    vertices = lambda p: f"{fixed(s[p]['depths'][0]['parabola_log2'])} → " \
+                         f"{fixed(s[p]['depths'][-1]['parabola_log2'])}"  # noqa: E731
     return {
         "runs": str(len(e.records)),
         "completep_vertices": vertices("completep"),

@@ -1,8 +1,5 @@
 """What docs/evidence/depth.md says of Llama's longer depth protocol (GPU): numbers and verdicts."""
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import minus
 
 
 def train_loss(e, param, depth, lr) -> float:
@@ -15,7 +12,7 @@ def numbers(e) -> dict:
     return {
         "runs": str(len(e.records)),
         "spread": f"{cp['seed_spread_at_optimum']:.3f}",
-        "near_optimum": ", ".join(f"2^{_minus(v)}" for v in cp["values_near_optimum_log2"]),
+        "near_optimum": ", ".join(f"2^{minus(v)}" for v in cp["values_near_optimum_log2"]),
         "completep_best": f"{cp['depths'][0]['best_loss']:.3f} → {cp['depths'][-1]['best_loss']:.3f}",
         "mup_transfer_gap": f"{mup['transfer_gap']:.3f}",
         "train_loss_at_-7": f"{train_loss(e, 'completep', 2, -7.0):.2f} → {train_loss(e, 'completep', 16, -7.0):.2f}",

@@ -1,13 +1,6 @@
 """What docs/evidence/hp-gpt2.md says of this experiment (TP V Fig. 4 on GPT-2): the numbers it quotes, and its
 verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def _times(log2_ratio) -> str:
@@ -34,7 +27,7 @@ def numbers(e) -> dict:
         "attn_seed_optima_128": " and ".join(sorted({_times(v) for v in mup("attn_mult")["widths"][1]["seed_optima_log2"]},
                                                     key=lambda t: {"¼": 0.25, "½": 0.5}.get(t, 1))),
         "attn_x4_penalty": ", ".join(f"{attn[w][4.0] - min(attn[w].values()):.3f}" for w in attn),
-        "init_vertices": ", ".join(_fixed(r["parabola_log2"]) for r in mup("init_std")["widths"]),
+        "init_vertices": ", ".join(fixed(r["parabola_log2"]) for r in mup("init_std")["widths"]),
         "sp_default": " / ".join(f"{v:.3f}" for v in sp_default),
         "mup_default": " / ".join(f"{v:.3f}" for v in mup_default),
         "sp_input_x4_256": f"{_losses(e, 'sp', 'input_mult', 256)[4.0]:.3f}",

@@ -1,12 +1,5 @@
 """What docs/evidence/lr-bert.md says of the 2400-step experiment: the numbers it quotes, and its verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed, minus
 
 
 def _seed_loss(e, param, seed, width, lr) -> float:
@@ -27,7 +20,7 @@ def numbers(e) -> dict:
         "runs": str(len(e.records)),
         "margins": f"{u - max(best):.1f}–{u - min(best):.1f}",
         "best_64": f"{best[0]:.3f}",
-        "mup_vertices": ", ".join(_fixed(r["parabola_log2"]) for r in rows),
+        "mup_vertices": ", ".join(fixed(r["parabola_log2"]) for r in rows),
         "falls": ", ".join(f"{a - b:.3f}" for a, b in zip(best[:-1], best[1:-1])) + f" and {best[-2] - best[-1]:.3f}",
         "spreads": ", ".join(f"{r['seed_spread_at_optimum']:.3f}" for r in rows),
         "margin_64": f"{u - best[0]:.2f}",
@@ -45,8 +38,8 @@ def numbers(e) -> dict:
         "seed_spread_256_at_-8": f"{abs(s[(1, 256, -8)] - s[(0, 256, -8)]):.3f}",
         "seed_spread_512_at_-8": f"{abs(s[(0, 512, -8)] - s[(1, 512, -8)]):.3f}",
         "plateau_at_-7": f"{min(plateau):.2f}–{max(plateau):.2f}",
-        "sp_optima": " → ".join(_minus(r["best_log2"]) for r in sp_rows),
-        "sp_vertices": ", ".join(_fixed(r["parabola_log2"]) for r in sp_rows),
+        "sp_optima": " → ".join(minus(r["best_log2"]) for r in sp_rows),
+        "sp_vertices": ", ".join(fixed(r["parabola_log2"]) for r in sp_rows),
         "sp_256_at_64s_optimum": f"{means('sp', 256, -9.0):.3f}",
         "sp_256_plateau_cost": f"{means('sp', 256, -9.0) - means('sp', 256, -10.0):.3f}",
         "sp_512_at_256s_optimum": f"{means('sp', 512, -10.0):.3f}",

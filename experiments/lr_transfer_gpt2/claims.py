@@ -1,13 +1,7 @@
 """What docs/evidence/lr-gpt2.md says of this experiment: the numbers it quotes, and its verdicts."""
 from statistics import mean
 
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed, minus
 
 
 def numbers(e) -> dict:
@@ -22,15 +16,15 @@ def numbers(e) -> dict:
         "run_time_sum_s": f"{sum(r['wall_s'] for r in e.records):.0f}",
         "run_time_per_width_s": " / ".join(f"{mean(r['wall_s'] for r in e.records if r['width'] == w):.0f}"
                                            for w in widths),
-        "mup_vertices": f"{_fixed(mup['widths'][0]['parabola_log2'])} → "
-                        f"{_fixed(mup['widths'][-1]['parabola_log2'])}",
-        "near_optimum": f"{_minus(near[0])}…{_minus(near[-1])}",
-        "sp_optima": f"{_minus(sp['widths'][0]['best_log2'])} → {_minus(sp['widths'][-1]['best_log2'])}",
+        "mup_vertices": f"{fixed(mup['widths'][0]['parabola_log2'])} → "
+                        f"{fixed(mup['widths'][-1]['parabola_log2'])}",
+        "near_optimum": f"{minus(near[0])}…{minus(near[-1])}",
+        "sp_optima": f"{minus(sp['widths'][0]['best_log2'])} → {minus(sp['widths'][-1]['best_log2'])}",
         "sp_shift": str(sp["optimum_shift_steps"]),
         "sp_best_512": f"{best['sp'][512]['best_loss']:.3f}",
         "mup_best_512": f"{best['mup'][512]['best_loss']:.3f}",
         "sp_behind_512": f"{best['sp'][512]['best_loss'] - best['mup'][512]['best_loss']:.2f}",
-        "base_optimum": _minus(mup["widths"][0]["best_log2"]),
+        "base_optimum": minus(mup["widths"][0]["best_log2"]),
         "sp_512_at_base_optimum": f"{e.seed_mean('sp', 512, mup['widths'][0]['best_log2']):.2f}",
         "mup_512_at_base_optimum": f"{e.seed_mean('mup', 512, mup['widths'][0]['best_log2']):.2f}",
         "best_64": f"{best['mup'][64]['best_loss']:.3f}",

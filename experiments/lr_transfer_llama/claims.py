@@ -2,13 +2,7 @@
 import json
 from statistics import mean
 
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def _edge(e) -> dict:
@@ -35,8 +29,8 @@ def numbers(e) -> dict:
         "unigram": f"{_unigram(e):.3f}",
         "margin_below_unigram": f"{_unigram(e) - max(r['best_loss'] for r in mup['widths']):.2f}",
         "mup_seed_spread": f"{mup['seed_spread_at_optimum']:.3f}",
-        "mup_vertices": f"{_fixed(mup['widths'][0]['parabola_log2'])} → "
-                        f"{_fixed(mup['widths'][-1]['parabola_log2'])}",
+        "mup_vertices": f"{fixed(mup['widths'][0]['parabola_log2'])} → "
+                        f"{fixed(mup['widths'][-1]['parabola_log2'])}",
         "sp_best_64": f"{sp['widths'][0]['best_loss']:.3f}",
         "sp_best_512": f"{sp['widths'][-1]['best_loss']:.3f}",
         "top_lr_512": f"{mean(edge[512][s] for s in (0, 1)):.3f}",

@@ -1,12 +1,5 @@
 """What docs/evidence/lr-modernbert.md says of this experiment: the numbers it quotes, and its verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def numbers(e) -> dict:
@@ -18,9 +11,9 @@ def numbers(e) -> dict:
     sp_256_gap = e.seed_mean("sp", 256, -8.0) - sp["widths"][2]["best_loss"]
     return {
         "margin": f"{mup['margin_below_unigram']:.2f}",
-        "mup_vertices": " / ".join(_fixed(r["parabola_log2"]) for r in mup["widths"]),
-        "sp_vertices": f"{_fixed(sp['widths'][0]['parabola_log2'])} → "
-                       f"{_fixed(sp['widths'][-1]['parabola_log2'])}",
+        "mup_vertices": " / ".join(fixed(r["parabola_log2"]) for r in mup["widths"]),
+        "sp_vertices": f"{fixed(sp['widths'][0]['parabola_log2'])} → "
+                       f"{fixed(sp['widths'][-1]['parabola_log2'])}",
         "mup_cost_256": f"{e.seed_mean('mup', 256, -8.0) - mup['widths'][2]['best_loss']:.3f}",
         "sp_cost_256": f"{sp_256_gap:.3f}",
         "mup_best": " / ".join(f"{v:.3f}" for v in m),

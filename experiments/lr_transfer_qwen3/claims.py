@@ -1,12 +1,5 @@
 """What docs/evidence/lr-qwen3.md says of this experiment: the numbers it quotes, and its verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed
 
 
 def numbers(e) -> dict:
@@ -17,7 +10,7 @@ def numbers(e) -> dict:
         "sp_transfer_gap": f"{sp['transfer_gap']:.3f}",
         "base_at_-7": f"{e.seed_mean('mup', 64, -7.0):.3f}",
         "base_at_-6": f"{e.seed_mean('mup', 64, -6.0):.3f}",
-        "mup_vertices": ", ".join(_fixed(r["parabola_log2"]) for r in mup["widths"]),
+        "mup_vertices": ", ".join(fixed(r["parabola_log2"]) for r in mup["widths"]),
         "256_at_-5": f"{e.seed_mean('mup', 256, -5.0):.3f}",
         "128_at_-5": f"{e.seed_mean('mup', 128, -5.0):.3f}",
     }

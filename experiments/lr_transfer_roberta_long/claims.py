@@ -1,12 +1,5 @@
 """What docs/evidence/lr-roberta.md says of the 2400-step experiment: the numbers it quotes, and its verdicts."""
-
-
-def _fixed(value, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace("-", "−")
-
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import fixed, minus
 
 
 def numbers(e) -> dict:
@@ -22,9 +15,9 @@ def numbers(e) -> dict:
         "noise_64": f"{noise:.3f}",
         "falls": ", ".join(f"{a - b:.3f}" for a, b in zip(m, m[1:])),
         "wider_at_-10": f"{e.seed_mean('mup', 128, -10.0) - e.seed_mean('mup', 256, -10.0):.3f}",
-        "sp_optima": " → ".join(_minus(r["best_log2"]) for r in sp["widths"]),
-        "sp_vertices": f"{_fixed(sp['widths'][0]['parabola_log2'])} → "
-                       f"{_fixed(sp['widths'][-1]['parabola_log2'])}",
+        "sp_optima": " → ".join(minus(r["best_log2"]) for r in sp["widths"]),
+        "sp_vertices": f"{fixed(sp['widths'][0]['parabola_log2'])} → "
+                       f"{fixed(sp['widths'][-1]['parabola_log2'])}",
         "sp_256_at_64s_optimum": f"{e.seed_mean('sp', 256, sp['widths'][0]['best_log2']):.3f}",
         "sp_transfer_gap": f"{sp['transfer_gap']:.3f}",
         "mup_ahead": " and ".join(f"{s['best_loss'] - r['best_loss']:.3f}"

@@ -1,9 +1,7 @@
 """What docs/evidence/lr-t5.md says of this experiment: the numbers it quotes, and its verdicts."""
 from statistics import median
 
-
-def _minus(value) -> str:
-    return f"{value:g}".replace("-", "−")
+from mutransformers.sweep.experiment import minus
 
 
 def numbers(e) -> dict:
@@ -23,8 +21,8 @@ def numbers(e) -> dict:
         "base_at_-6": f"{at_base[-6.0]:.3f}",
         "base_at_-5": f"{at_base[-5.0]:.3f}",
         "base_spread_at_-5": f"{max(spread) - min(spread):.2f}",
-        "base_seed_optima": " and ".join(_minus(v) for v in base["seed_optima_log2"]),
-        "near_optimum": ", ".join(_minus(v) for v in mup["values_near_optimum_log2"]),
+        "base_seed_optima": " and ".join(minus(v) for v in base["seed_optima_log2"]),
+        "near_optimum": ", ".join(minus(v) for v in mup["values_near_optimum_log2"]),
         "sp_shift": str(sp["optimum_shift_steps"]),
         "sp_best_64": f"{sp['widths'][0]['best_loss']:.3f}",
         "sp_best_512": f"{sp['widths'][-1]['best_loss']:.3f}",

@@ -46,6 +46,16 @@ def write(path, title: str, parts: list[list[str]], results: str = "results.json
                           f' "parts": [\n  {lines}\n ]}}\n', encoding="utf-8")
 
 
+def minus(value) -> str:
+    """A number as the pages print it: the shortest form, with a true minus sign (−6, −6.5)."""
+    return f"{value:g}".replace("-", "−")
+
+
+def fixed(value, digits: int = 2) -> str:
+    """A number to ``digits`` decimals, with a true minus sign (−7.50)."""
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
 class Experiment:
     """An ``experiments/<id>/`` folder: its results, their analysis (``sweep.analyze``, as sweep-report computes
     it), and the claims its ``claims.py`` makes about them.

@@ -233,7 +233,7 @@ def train_run(run: RunConfig, data_dir, threads: int = 1, device=None, edit_mode
     """Trains one run and returns its record (config, metrics, wall time). Never raises on divergence.
 
     ``edit_model(model, run)`` / ``edit_optimizer(model, optimizer)``: an ablation's change to what the run
-    builds (benchmarks/depth_ablation_gpt2.py, benchmarks/optimizer_ablation.py); the record's key stays the run's.
+    builds (experiments/depth_ablation/depth_ablation_gpt2.py, experiments/bert_ablation/optimizer_ablation.py); the record's key stays the run's.
 
     ``data_dir``: a WikiText folder, or a ``Corpus`` (a user's text and tokenizer).
 

@@ -7,18 +7,20 @@ one run per width with the LR experiment's settings (optimizer_ablation.protocol
 median of sqrt(v / (1 - beta2^t)) and the fraction of entries below 10 x epsilon, over the entries that received
 a gradient.
 
-    python benchmarks/adam_state_probe.py --data ../shared/data/wikitext-2 --widths 64 512 --steps 100 \
+    python experiments/bert_ablation/adam_state_probe.py --data ../shared/data/wikitext-2 --widths 64 512 --steps 100 \
         --out experiments/bert_ablation/adam_state.json
 """
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
 from mutransformers.sweep.train import RunConfig, train_run
-from optimizer_ablation import protocol  # this folder is on sys.path when the script runs
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: the shared ablation machinery
+from ablation import protocol  # noqa: E402 (experiments/ is put on sys.path above)
 
 SOFTMAX_INVARIANT = ("key.bias", "k_proj.bias")
 

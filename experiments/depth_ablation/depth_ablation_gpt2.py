@@ -15,12 +15,12 @@ Resumable: finished runs are appended to the JSONL file and skipped when run aga
 sets every ablation side by side (these runs and the ``sweep --set`` ones, each file one architecture and
 setting): held-out loss at depths 2 and 8 per LR, and whether depth 8 beats depth 2 at both LRs.
 
-    python benchmarks/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --seeds 0 1 --out experiments/depth_ablation/gpt2_code.jsonl \
+    python experiments/depth_ablation/depth_ablation_gpt2.py --data ../shared/data/wikitext-2 --seeds 0 1 --out experiments/depth_ablation/gpt2_code.jsonl \
         --summary experiments/depth_ablation/summary.json --with experiments/depth_ablation/*.jsonl
 """
 import argparse
 import json
-import math
+import sys
 import multiprocessing
 from collections import defaultdict
 from pathlib import Path
@@ -31,17 +31,8 @@ from mutransformers.sweep import Sweep, results, train
 from mutransformers.sweep.corpus import as_corpus
 from mutransformers.sweep.train import RunConfig
 
-
-def no_positions(model, run):
-    model.transformer.wpe.weight.data.zero_()
-    model.transformer.wpe.weight.requires_grad_(False)
-
-
-def unscaled_branch_init(model, run):
-    base_layers = run.base_depth or model.config.n_layer  # muP in width only: the base has the model's depth
-    for block in model.transformer.h:  # undo upstream's c_proj std / sqrt(2 L_base)
-        for proj in (block.attn.c_proj, block.mlp.c_proj):
-            proj.weight.data.mul_(math.sqrt(2 * base_layers))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: the shared ablation machinery
+from ablation import no_positions, unscaled_branch_init  # noqa: E402
 
 
 def both(model, run):

@@ -14,7 +14,7 @@ muP base. On WikiText-2, 300 steps of 16 x 64 tokens per run (the sweeps' protoc
 
 Resumable: every run goes to a results file under --out; re-running skips finished runs.
 
-    python benchmarks/tune_transfer.py --data ../shared/data/wikitext-2 --out experiments/tune_transfer
+    python experiments/tune_transfer/tune_transfer.py --data ../shared/data/wikitext-2 --out experiments/tune_transfer
 """
 import argparse
 import json

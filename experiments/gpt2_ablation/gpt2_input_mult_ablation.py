@@ -20,14 +20,17 @@ Edits combine with '+'. Everything else as the HP sweep runs it (300 steps of 16
 centre of experiments/hp_transfer_gpt2/). Resumable: finished runs are appended to the JSONL file and skipped when run
 again; ``--report`` analyses and draws each variant as ``sweep-report`` does.
 
-    python benchmarks/gpt2_input_mult_ablation.py --data ../shared/data/wikitext-2 --variants no_positions \
+    python experiments/gpt2_ablation/gpt2_input_mult_ablation.py --data ../shared/data/wikitext-2 --variants no_positions \
         --widths 64 128 256 --grid input_mult=1,2,4,8,16 --out experiments/gpt2_ablation/input_mult.jsonl \
         --report experiments/gpt2_ablation/input_mult.png
 """
 import functools
+import sys
+from pathlib import Path
 
-from depth_ablation_gpt2 import no_positions, unscaled_branch_init  # this folder is on sys.path when run
-from optimizer_ablation import edited_runs, model_edit, model_edit_parser, protocol, run_edit_ablation, train_edited
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: the shared ablation machinery
+from ablation import (edited_runs, model_edit, model_edit_parser, no_positions, protocol,  # noqa: E402
+                      run_edit_ablation, train_edited, unscaled_branch_init)
 
 
 def _zero_and_freeze(parameters):

@@ -9,8 +9,8 @@ activation at each extreme, and the verdict. Every variant is averaged over the 
 With ``--depth``: the same across depth (GPT-2, Llama, T5 at width 128, depths 4-32, Adam lr 1e-3, 2 seeds)
 for muP without a base depth, CompleteP and Depth-muP (``coord_check/depth.py``).
 
-    python benchmarks/coord_check_calibration.py [--out experiments/coord_check_calibration/results.json]
-    python benchmarks/coord_check_calibration.py --depth [--out experiments/coord_check_calibration/depth.json]
+    python experiments/coord_check_calibration/coord_check_calibration.py [--out experiments/coord_check_calibration/results.json]
+    python experiments/coord_check_calibration/coord_check_calibration.py --depth [--out experiments/coord_check_calibration/depth.json]
 """
 import argparse
 import json

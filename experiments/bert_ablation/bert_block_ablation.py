@@ -31,20 +31,23 @@ First each variant's learning rate at the base width (``--grid output_mult=1 --w
 its ``output_mult`` grid at that LR, at width 64 and 512. ``--report`` analyses and draws each variant as
 ``sweep-report`` does. Resumable: finished runs are appended to the JSONL file and skipped when run again.
 
-    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln rope_positions \
+    python experiments/bert_ablation/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln rope_positions \
         pre_ln+rope_positions --widths 64 --log2-lrs -10 -9 -8 -7 -6 --grid output_mult=1 --seeds 0 1 \
         --out experiments/bert_ablation/block_lr64.jsonl
-    python benchmarks/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -9 \
+    python experiments/bert_ablation/bert_block_ablation.py --data ../shared/data/wikitext-2 --variants pre_ln --log2-lrs -9 \
         --widths 64 512 --grid output_mult=1,2,4,8 --seeds 0 1 --out experiments/bert_ablation/block_output_mult.jsonl \
         --report experiments/bert_ablation/block_output_mult.png
 """
 import functools
+import sys
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from mutransformers.sweep import Sweep
-from optimizer_ablation import (  # this folder is on sys.path when run
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: the shared ablation machinery
+from ablation import (  # noqa: E402 (experiments/ is put on sys.path above)
     grid_values, model_edit, model_edit_parser, print_report, protocol, protocol_overrides, train_edited, train_jobs,
     unfinished)
 

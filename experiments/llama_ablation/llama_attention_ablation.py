@@ -25,18 +25,21 @@ The runs are the sweep's (``--steps 1200 --batch-size 16 --seq-len 64``, LR 2^-6
 name). ``--report`` analyses and draws each variant as ``sweep-report`` does. Resumable: finished runs are
 appended to the JSONL file and skipped when run again.
 
-    python benchmarks/llama_attention_ablation.py --data ../shared/data/wikitext-2 --variants no_rope \
+    python experiments/llama_ablation/llama_attention_ablation.py --data ../shared/data/wikitext-2 --variants no_rope \
         --widths 64 256 --grid attn_mult=0.25,0.5,1,2,4,8,16 --seeds 0 1 \
         --out experiments/llama_ablation/attn_mult.jsonl --report experiments/llama_ablation/attn_mult.png
 """
 import functools
 import math
+import sys
+from pathlib import Path
 
 import torch
 from mup.infshape import InfDim, InfShape
 from torch import nn
 
-from optimizer_ablation import (  # this folder is on sys.path when run
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # experiments/: the shared ablation machinery
+from ablation import (  # noqa: E402 (experiments/ is put on sys.path above)
     edited_runs, model_edit, model_edit_parser, run_edit_ablation, train_edited)
 
 # the 1200-step attention-multiplier protocol of experiments/hp_transfer_{gpt2,llama}_attn_long/

@@ -172,6 +172,18 @@ def joint_table(experiment: str, param: str = "completep") -> str:
     return "\n".join(lines)
 
 
+def calibration_table(results: str = "results.json") -> str:
+    """The coordinate check's calibration (experiments/coord_check_calibration/<results>) as its script renders it:
+    per variant and architecture the largest size slope, the change slopes and the verdict."""
+    import importlib.util
+    import json
+    folder = EXPERIMENTS / "coord_check_calibration"
+    spec = importlib.util.spec_from_file_location("calibration", folder / "coord_check_calibration.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script.markdown(json.loads((folder / results).read_text()))
+
+
 def _centre_log2(records, param: str, hp: str) -> float:
     """The HP's default (log2) in a one-at-a-time sweep: the value most of the runs hold."""
     import math
@@ -198,6 +210,7 @@ def define_env(env):
     env.macro(grid_table)
     env.macro(depth_table)
     env.macro(joint_table)
+    env.macro(calibration_table)
 
     @env.macro
     def n(name: str, experiment: str | None = None) -> str:

@@ -592,55 +592,6 @@ def test_report_reads_depth_and_paired_sweeps_off_the_records(tmp_path):
         sw.analyze(crossed)
 
 
-def test_committed_depth_ablation_matches_the_readme():
-    """Why GPT-2's depth does not pay (README): at depths 2 -> 8, 2^-8 and 2^-7, CompleteP, seeds 0 and 1, GPT-2
-    gains with depth only without both its learned positions and its depth-scaled c_proj init; GPT-NeoX's
-    sequential block (with and without positions) and Llama (tied or not) gain; GPT-2 untied does not. Each seed
-    alone gives the same verdicts as the seed mean the README's table shows."""
-    folder = Path(__file__).resolve().parents[1] / "experiments" / "depth_ablation"
-    settings = {"gpt2_untied": "tie_word_embeddings=false", "llama_tied": "tie_word_embeddings=true", "llama": "",
-                "gpt_neox_sequential_rope": '"partial_rotary_factor": 1.0', "gpt_neox_sequential_nope":
-                '"partial_rotary_factor": 0.0'}
-    losses = {}  # label -> {(seed, depth, log2 LR): held-out loss}
-    for path in sorted(folder.glob("*.jsonl")):
-        records = sw.load(path)
-        assert all(r["param"] == "completep" and r["width"] == 128 and r["base_depth"] == 2 and r["seed"] in (0, 1)
-                   and r["steps"] == 300 and r["batch_size"] == 16 and r["seq_len"] == 64 for r in records)
-        if path.stem in settings:
-            assert len(records) == 8 and all(settings[path.stem] in r.get("config_set", "") for r in records)
-        if path.stem.startswith("gpt_neox"):
-            assert all("use_parallel_residual=false" in r["config_set"] for r in records)
-        for r in records:
-            label = " ".join(filter(None, [path.stem, r.get("variant")]))
-            losses.setdefault(label, {})[(r["seed"], r["n_layer"], r["log2_lr"])] = r["eval_loss"]
-    expected = {"gpt2_code baseline": ((4.661, 4.676), (4.848, 4.872)),
-                "gpt2_untied": ((4.591, 4.576), (4.699, 4.754)),
-                "gpt2_code no_positions": ((4.580, 4.562), (4.656, 4.696)),
-                "gpt2_code unscaled_branch_init": ((4.843, 4.965), (4.867, 4.875)),
-                "gpt2_code no_positions+unscaled_branch_init": ((4.789, 4.877), (4.684, 4.710)),
-                "gpt_neox_sequential_rope": ((4.606, 4.722), (4.554, 4.567)),
-                "gpt_neox_sequential_nope": ((4.711, 4.854), (4.603, 4.619)),
-                "llama": ((4.615, 4.755), (4.449, 4.445)),
-                "llama_tied": ((4.718, 4.801), (4.489, 4.477))}
-    assert set(losses) == set(expected) and all(len(row) == 8 for row in losses.values())
-
-    def at(label, depth, seeds=(0, 1)):
-        return tuple(round(sum(losses[label][(s, depth, lr)] for s in seeds) / len(seeds), 3) for lr in (-8.0, -7.0))
-
-    def gains(label, seeds=(0, 1)):
-        return all(deep < shallow for shallow, deep in zip(at(label, 2, seeds), at(label, 8, seeds)))
-    for label, (shallow, deep) in expected.items():
-        assert (at(label, 2), at(label, 8)) == (shallow, deep), label
-    deeper_better = {label for label in expected if gains(label)}
-    assert deeper_better == {"gpt2_code no_positions+unscaled_branch_init", "gpt_neox_sequential_rope",
-                             "gpt_neox_sequential_nope", "llama", "llama_tied"}
-    assert all({label for label in expected if gains(label, (seed,))} == deeper_better for seed in (0, 1))
-    summary = json.loads((folder / "summary.json").read_text())
-    assert {label for label, row in summary.items() if row["deeper_better"]} == deeper_better
-    assert all(row["seeds"] == 2 for row in summary.values())
-    assert (folder / "summary.png").exists()
-
-
 def test_a_sweep_refuses_to_add_runs_of_another_configuration_to_its_results_file(tmp_path):
     """Adding width 512 to a 64..256 file with --widths 512 alone makes 512 the base width: refused before any run
     trains, naming the fix; with the file's smallest width kept, its runs extend the file's sweep."""

@@ -34,6 +34,13 @@ def test_the_front_page_is_short_and_its_first_block_holds_the_two_commands():
     assert len(commands) == 2 and commands[0].startswith("bash scripts/install.sh") and "pytest" in commands[1]
 
 
+def test_ci_runs_exactly_the_front_pages_two_commands():
+    block = README.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-2:] == commands
+
+
 def test_every_link_of_the_front_page_reaches_a_file_of_the_repository():
     for target in re.findall(r"\]\((?!https?:)([^)#]+)", README):
         assert (ROOT / target).exists(), target

@@ -26,7 +26,8 @@ def _times(log2_value) -> str:
 
 def numbers(e) -> dict:
     mup, umup, three = _series(e, "centre"), _series(e, "umup"), _series(e, "three_seeds")
-    tops = [sorted(_curve(e, "bracketed", w).values())[:2] for w in (64, 128, 256)]  # each width's two best
+    bracketed = e.record_set("bracketed")
+    tops = [sorted(e.curve("mup", w, "input_mult", bracketed).values())[:2] for w in (64, 128, 256)]  # two best
     tops = [b - a for a, b in tops]
     seed2 = e.load("../hp_transfer_gpt2_input_mult_seed2/results.jsonl")
     return {
@@ -51,14 +52,6 @@ def numbers(e) -> dict:
         "umup_cost_128": f"{umup['widths'][1]['best_loss'] - mup['widths'][1]['best_loss']:.3f}",
         "umup_cost_256": f"{umup['widths'][2]['best_loss'] - mup['widths'][2]['best_loss']:.3f}",
     }
-
-
-def _curve(e, name, width) -> dict:
-    """{log2 input_mult: seed-mean loss} of one record set at one width."""
-    from mutransformers.sweep.report import curves
-    (by_scale,) = [c for (_, _, h), c in curves(e.record_set(name)).items() if h == "input_mult"]
-    (by_value,) = [v for (w, _), v in by_scale.items() if w == width]
-    return {value: sum(losses) / len(losses) for value, losses in by_value.items()}
 
 
 def verdicts(e) -> dict:

@@ -89,11 +89,13 @@ class Experiment:
         """One parametrization's analysis: its per-width optima, shift, wider-is-better, ..."""
         return self.analysis[f"{arch} {param} {hp}"]
 
-    def curve(self, param: str, width: int, hp: str = "log2_lr") -> dict:
+    def curve(self, param: str, width: int, hp: str = "log2_lr", records: list | None = None) -> dict:
         """{log2 value: held-out loss averaged over its seeds} along one HP at one width (in a one-at-a-time
-        sweep, the other HPs at their centre), as the analysis sees it."""
+        sweep, the other HPs at their centre), as the analysis sees it; of ``records`` (a record set) where given,
+        else of the results file."""
         from .report import curves
-        (by_scale,) = [c for (_, p, h), c in curves(self.records).items() if (p, h) == (param, hp)]
+        by_hp = curves(self.records if records is None else records).items()
+        (by_scale,) = [c for (_, p, h), c in by_hp if (p, h) == (param, hp)]
         (by_value,) = [by_value for (w, _), by_value in by_scale.items() if w == width]
         return {value: sum(losses) / len(losses) for value, losses in by_value.items()}
 
